@@ -1,0 +1,111 @@
+// The platform boundary: how the sentry runs application code.
+//
+// The sentry kernel depends on these three interfaces only. Implementations
+// (platform/ptrace, platform/kvm, platform/fake) register themselves by name
+// and are linked only into the final binary.
+//
+// Threading contract (shared by every implementation, required by ptrace):
+// each application task runs on its own sentry host thread. An AddressSpace
+// is created by NewAddressSpace() on the thread of the task that will first
+// run in it, and its MapFile/Unmap/Protect are called only from threads whose
+// Context has switched into it (for ptrace, the tracer of a stub thread in
+// that address space). A Context is used only by the thread that created it,
+// except Interrupt(), which any thread may call.
+#pragma once
+
+#include <signal.h>
+#include <sys/user.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace bulwark::platform {
+
+// Application register state (amd64).
+struct Registers {
+  user_regs_struct regs{};
+};
+
+// Legacy FXSAVE area: x87, MXCSR, XMM0-15 (what PTRACE_GETFPREGS returns and
+// what a signal frame's fpstate begins with).
+struct alignas(16) FpState {
+  uint8_t bytes[512]{};
+  void Reset();  // the state of a fresh exec: FCW 0x37f, MXCSR 0x1f80
+};
+
+enum class Access : uint8_t { kRead = 1, kWrite = 2, kExec = 4 };
+
+struct Event {
+  enum class Kind {
+    kSyscall,      // regs.orig_rax holds the number; regs.rip is after `syscall`
+    kFault,        // memory fault at fault_addr; info holds the host siginfo
+    kSignal,       // a synchronous signal caused by the app (SIGILL, SIGFPE, SIGTRAP, ...)
+    kInterrupted,  // Interrupt() was called, or a spurious wakeup
+    kDied,         // the host side of the context vanished (e.g. stub killed)
+  };
+  Kind kind = Kind::kInterrupted;
+  uint64_t fault_addr = 0;
+  siginfo_t info{};
+};
+
+class AddressSpace {
+ public:
+  virtual ~AddressSpace() = default;
+  // Maps [addr, addr+len) to the memory file at file_offset with prot
+  // (PROT_* bits). Replaces whatever was mapped there. addr, len and
+  // file_offset are page-aligned.
+  virtual SysResult<void> MapFile(uint64_t addr, uint64_t len, uint64_t file_offset,
+                                  int prot) = 0;
+  virtual SysResult<void> Unmap(uint64_t addr, uint64_t len) = 0;
+  virtual SysResult<void> Protect(uint64_t addr, uint64_t len, int prot) = 0;
+};
+
+class Context {
+ public:
+  virtual ~Context() = default;
+  // Runs application code in `as` with `regs` and `fp` until an event.
+  // On return regs and fp hold the application's state at the event.
+  virtual Event Switch(AddressSpace& as, Registers& regs, FpState& fp) = 0;
+  // Makes a concurrent or the next Switch() return kInterrupted soon.
+  // Thread-safe.
+  virtual void Interrupt() = 0;
+};
+
+struct Capabilities {
+  // Highest application address + 1 (mappings must lie below).
+  uint64_t max_user_address = 0;
+  // Lowest address mmap may use.
+  uint64_t min_user_address = 0x10000;
+};
+
+class Platform {
+ public:
+  virtual ~Platform() = default;
+  virtual const char* Name() const = 0;
+  virtual Capabilities Caps() const = 0;
+  // memfd is the sentry's memory file; implementations map ranges of it.
+  virtual SysResult<std::unique_ptr<AddressSpace>> NewAddressSpace() = 0;
+  virtual std::unique_ptr<Context> NewContext() = 0;
+};
+
+// Factory registered by an implementation. memory_file_fd stays owned by the
+// caller and stays open for the platform's lifetime.
+using Factory = std::function<Result<std::unique_ptr<Platform>>(int memory_file_fd)>;
+
+// Called at static-initialization time by implementations (see REGISTER_PLATFORM).
+bool Register(const std::string& name, Factory factory);
+// Creates the named platform; the error names the platform and why it
+// cannot run on this host.
+Result<std::unique_ptr<Platform>> Create(const std::string& name, int memory_file_fd);
+std::vector<std::string> Names();
+
+}  // namespace bulwark::platform
+
+#define BULWARK_REGISTER_PLATFORM(name, factory)                                 \
+  static const bool bulwark_platform_registered_##name [[maybe_unused]] =         \
+      ::bulwark::platform::Register(#name, factory)

@@ -1,0 +1,123 @@
+#include "sentry/kernel/signal_ops.h"
+
+#include <cstring>
+
+#include "base/log.h"
+
+namespace bulwark::kernel {
+
+siginfo_t MakeSigInfo(int sig, int code, pid_t pid, uid_t uid) {
+  siginfo_t info;
+  std::memset(&info, 0, sizeof(info));
+  info.si_signo = sig;
+  info.si_code = code;
+  info.si_pid = pid;
+  info.si_uid = uid;
+  return info;
+}
+
+namespace {
+
+bool HandlerIsDefault(const ThreadGroup& tg, int sig) {
+  return tg.handlers->actions[sig].handler == reinterpret_cast<uint64_t>(SIG_DFL);
+}
+
+// sig_ignored(): the signal would be discarded on delivery anyway.
+bool Ignored(const ThreadGroup& tg, int sig) {
+  uint64_t h = tg.handlers->actions[sig].handler;
+  if (h == reinterpret_cast<uint64_t>(SIG_IGN)) return true;
+  return h == reinterpret_cast<uint64_t>(SIG_DFL) &&
+         DefaultActionOf(sig) == DefaultAction::kIgnore;
+}
+
+// Init is protected from signals sent inside its namespace for which it
+// has no handler (kernel/signal.c, sig_task_ignored with SIGNAL_UNKILLABLE).
+bool InitProtected(const ThreadGroup& tg, int sig, SignalSource source) {
+  if (source == SignalSource::kOutside) return false;
+  if (tg.parent != nullptr) return false;  // only init has no parent
+  return HandlerIsDefault(tg, sig);
+}
+
+// Side effects at send time: SIGCONT discards pending stop signals and vice
+// versa (signal(7)); SIGKILL tears the group down at once.
+bool PrepareSignal(ThreadGroup& tg, int sig) {
+  if (sig == SIGKILL) {
+    GroupExit(tg, SIGKILL);
+    return false;
+  }
+  constexpr SigSet kStops = SigBit(SIGSTOP) | SigBit(SIGTSTP) | SigBit(SIGTTIN) | SigBit(SIGTTOU);
+  if (sig == SIGCONT) {
+    for (int s : {SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU}) {
+      tg.pending.Discard(s);
+      for (Task* t : tg.tasks) t->pending.Discard(s);
+    }
+  } else if (SigBit(sig) & kStops) {
+    tg.pending.Discard(SIGCONT);
+    for (Task* t : tg.tasks) t->pending.Discard(SIGCONT);
+  }
+  return true;
+}
+
+}  // namespace
+
+void SendGroupSignal(ThreadGroup& tg, const siginfo_t& info, SignalSource source) {
+  int sig = info.si_signo;
+  if (tg.zombie || tg.exiting) return;
+  if (InitProtected(tg, sig, source)) return;
+  if (!PrepareSignal(tg, sig)) return;
+  // Ignored signals are dropped unless blocked by every thread (then they
+  // stay pending in case the handler changes, as Linux does).
+  if (Ignored(tg, sig)) return;
+  tg.pending.Enqueue(info);
+  // Wake a thread that can take it; prefer the leader (complete_signal).
+  for (Task* t : tg.tasks) {
+    if (!(t->sigmask & SigBit(sig))) {
+      t->Kick();
+      return;
+    }
+  }
+}
+
+void SendThreadSignal(Task& t, const siginfo_t& info, SignalSource source) {
+  ThreadGroup& tg = t.tg();
+  int sig = info.si_signo;
+  if (tg.zombie || tg.exiting) return;
+  if (InitProtected(tg, sig, source)) return;
+  if (!PrepareSignal(tg, sig)) return;
+  if (Ignored(tg, sig)) return;
+  t.SendSignal(info);
+}
+
+void ForceSignal(Task& t, const siginfo_t& info) {
+  int sig = info.si_signo;
+  KSigAction& act = t.tg().handlers->actions[sig];
+  bool blocked = (t.sigmask & SigBit(sig)) != 0;
+  if (blocked || act.handler == reinterpret_cast<uint64_t>(SIG_IGN)) {
+    act.handler = reinterpret_cast<uint64_t>(SIG_DFL);
+    t.sigmask &= ~SigBit(sig);
+  }
+  t.pending.Enqueue(info);
+  t.Kick();
+}
+
+void GroupExit(ThreadGroup& tg, int wait_status) {
+  if (tg.exiting) return;
+  tg.exiting = true;
+  tg.wait_status = wait_status;
+  for (Task* t : tg.tasks) t->Kick();
+}
+
+void NotifyParent(ThreadGroup& child, int code, int status) {
+  ThreadGroup* parent = child.parent;
+  if (parent == nullptr) return;
+  int sig = code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED ? child.exit_signal
+                                                                           : SIGCHLD;
+  if (sig > 0) {
+    siginfo_t info = MakeSigInfo(sig, code, child.tgid, 0);
+    info.si_status = status;
+    SendGroupSignal(*parent, info, SignalSource::kOutside);
+  }
+  parent->child_events.Notify();
+}
+
+}  // namespace bulwark::kernel

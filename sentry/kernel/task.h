@@ -1,0 +1,154 @@
+// Task: one application thread, run by one sentry host thread.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <type_traits>
+
+#include "base/result.h"
+#include "platform/platform.h"
+#include "sentry/kernel/credentials.h"
+#include "sentry/kernel/fd_table.h"
+#include "sentry/kernel/fs_context.h"
+#include "sentry/kernel/signals.h"
+#include "sentry/kernel/thread_group.h"
+#include "sentry/kernel/user_ptr.h"
+#include "sentry/mm/mm.h"
+
+namespace bulwark::kernel {
+
+class Kernel;
+
+// Every field and method is guarded by the kernel lock unless noted.
+class Task {
+ public:
+  Task(Kernel& kernel, pid_t tid, std::shared_ptr<ThreadGroup> tg);
+  ~Task();
+
+  Kernel& kernel() const { return kernel_; }
+  ThreadGroup& tg() const { return *tg_; }
+  const std::shared_ptr<ThreadGroup>& tg_ptr() const { return tg_; }
+  pid_t tid() const { return tid_; }
+  pid_t tgid() const { return tg_->tgid; }
+
+  mm::MemoryManager& mm() const { return *mm_; }
+  FdTable& fds() const { return *fds_; }
+  FsContext& fs() const { return *fs_; }
+  Credentials& creds() { return creds_; }
+  const Credentials& creds() const { return creds_; }
+  platform::Registers& regs() { return regs_; }
+  platform::FpState& fp() { return fp_; }
+
+  // --- Application memory ---
+  SysResult<void> CopyInBytes(uint64_t addr, void* dst, size_t len) const {
+    return mm_->CopyIn(addr, dst, len);
+  }
+  SysResult<void> CopyOutBytes(uint64_t addr, const void* src, size_t len) {
+    return mm_->CopyOut(addr, src, len);
+  }
+  template <typename T>
+  SysResult<T> CopyIn(UserPtr<T> p) const {
+    static_assert(std::is_trivially_copyable_v<T>);
+    T v;
+    TRY(mm_->CopyIn(p.addr, &v, sizeof(T)));
+    return v;
+  }
+  template <typename T>
+  SysResult<void> CopyOut(UserPtr<T> p, const T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    return mm_->CopyOut(p.addr, &v, sizeof(T));
+  }
+  // Path-like strings: at most PATH_MAX bytes including the NUL.
+  SysResult<std::string> CopyInPath(UserCString s) const;
+  SysResult<std::string> CopyInString(UserCString s, size_t max) const {
+    return mm_->CopyInString(s.addr, max);
+  }
+
+  // --- Blocking ---
+  // Releases the kernel lock and waits until Wake(), `deadline` (absolute
+  // CLOCK_MONOTONIC, nullptr = none), or an unblocked pending signal or
+  // exit. Returns ok on Wake, ETIMEDOUT at the deadline, ERESTARTSYS when
+  // interrupted (the syscall layer turns it into EINTR or a restart).
+  // Preconditions: kernel lock held; the caller registered with the wait
+  // queues it waits on and re-checks its condition after return.
+  SysResult<void> Block(const timespec* deadline);
+  // Makes Block() return. Called with the kernel lock held.
+  void Wake();
+  // Runs `f` with the kernel lock released (for blocking host calls).
+  template <typename F>
+  auto Unlocked(F&& f) -> decltype(f());
+  // True if a signal that is not blocked is pending, or the task is exiting.
+  bool Interrupted() const;
+
+  // --- Signals ---
+  SigSet sigmask = 0;
+  SigSet saved_sigmask = 0;  // restored after sigsuspend/ppoll/pselect
+  bool restore_saved_sigmask = false;
+  PendingSignals pending;  // thread-directed
+  stack_t altstack{nullptr, SS_DISABLE, 0};
+
+  // Queues a signal for this thread and wakes/interrupts it.
+  void SendSignal(const siginfo_t& info);
+  // Makes the task notice a pending signal or exit: wakes it if blocked,
+  // interrupts its platform context if it is running application code.
+  void Kick();
+
+  // --- Thread state ---
+  uint64_t clear_child_tid = 0;  // set_tid_address / CLONE_CHILD_CLEARTID
+  uint64_t robust_list = 0, robust_list_len = 0;
+  std::string comm;  // PR_SET_NAME, 15 bytes max
+  bool exiting = false;  // this thread is leaving its run loop
+  int exit_code = 0;     // for exit(2) of a single thread
+  // vfork parent to release at exec or exit.
+  std::shared_ptr<ThreadGroup> vfork_parent;
+  bool vfork_done = false;
+
+  // Swapped by clone/execve/unshare.
+  std::shared_ptr<mm::MemoryManager> mm_;
+  std::shared_ptr<FdTable> fds_;
+  std::shared_ptr<FsContext> fs_;
+
+  // Run loop (task_run.cc): the body of the task's host thread.
+  void Run();
+  // The platform context; created on the task's thread.
+  std::unique_ptr<platform::Context> context;
+  // Set while the task runs application code (Kick interrupts it).
+  std::atomic<bool> in_app{false};
+
+  // CPU time accounting.
+  uint64_t utime_ns = 0, stime_ns = 0;
+
+ private:
+  Kernel& kernel_;
+  const pid_t tid_;
+  std::shared_ptr<ThreadGroup> tg_;
+  Credentials creds_;
+  platform::Registers regs_;
+  platform::FpState fp_;
+  std::condition_variable cv_;
+  bool woken_ = false;
+};
+
+}  // namespace bulwark::kernel
+
+#include "sentry/kernel/kernel.h"
+
+namespace bulwark::kernel {
+
+template <typename F>
+auto Task::Unlocked(F&& f) -> decltype(f()) {
+  kernel_.mu.unlock();
+  struct Relock {
+    Kernel& k;
+    ~Relock() { k.mu.lock(); }
+  } relock{kernel_};
+  return f();
+}
+
+}  // namespace bulwark::kernel

@@ -1,0 +1,63 @@
+// ThreadGroup: a process (its threads share pid, signal handlers, rlimits).
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sentry/kernel/signals.h"
+#include "sentry/kernel/wait_queue.h"
+#include "sentry/vfs/mount.h"
+
+namespace bulwark::kernel {
+
+class Task;
+
+struct Rlimit {
+  uint64_t cur = RLIM_INFINITY, max = RLIM_INFINITY;
+};
+
+// Guarded by the kernel lock.
+class ThreadGroup {
+ public:
+  explicit ThreadGroup(pid_t tgid) : tgid(tgid), pgid(tgid), sid(tgid) {}
+
+  const pid_t tgid;
+  pid_t pgid, sid;
+  // nullptr only for init. Children are reparented to init when this exits.
+  ThreadGroup* parent = nullptr;
+  std::vector<std::shared_ptr<ThreadGroup>> children;
+  std::vector<Task*> tasks;  // live threads
+
+  std::shared_ptr<SignalHandlers> handlers = std::make_shared<SignalHandlers>();
+  PendingSignals pending;  // process-directed
+  int exit_signal = SIGCHLD;  // sent to the parent on exit
+
+  std::array<Rlimit, RLIM_NLIMITS> rlimits{};
+
+  // Exit state. `exiting`: exit_group or a fatal signal is tearing it down.
+  bool exiting = false;
+  bool zombie = false;          // all threads gone, not yet reaped
+  int wait_status = 0;          // as wait(2) reports it
+  bool stopped_report = false;  // unreported stop for WUNTRACED
+  bool continued_report = false;
+
+  // Children's state changes (parent's wait4/waitid wait here).
+  WaitQueue child_events;
+  // vfork parents wait here for the child's exec or exit.
+  WaitQueue vfork_done;
+
+  // The executable, for /proc/<pid>/exe.
+  vfs::Path exe;
+  // CPU time of exited threads and of waited-for children, in ns.
+  uint64_t utime_ns = 0, stime_ns = 0, cutime_ns = 0, cstime_ns = 0;
+  int64_t start_time_ns = 0;  // CLOCK_MONOTONIC at creation
+
+  Task* Leader() const { return tasks.empty() ? nullptr : tasks.front(); }
+};
+
+}  // namespace bulwark::kernel

@@ -1,0 +1,393 @@
+#include "sentry/mm/mm.h"
+
+#include <cstring>
+
+#include "base/log.h"
+
+namespace bulwark::mm {
+
+namespace {
+constexpr uint64_t kDefaultMmapBase = 0x7fe000000000;
+}  // namespace
+
+MemoryManager::MemoryManager(MemoryFile& mf, platform::Platform& platform)
+    : mf_(mf), platform_(platform) {
+  auto caps = platform.Caps();
+  min_addr_ = caps.min_user_address;
+  max_addr_ = caps.max_user_address;
+  mmap_base = std::min(kDefaultMmapBase, max_addr_);
+}
+
+MemoryManager::~MemoryManager() = default;
+
+const Vma* MemoryManager::FindVma(uint64_t addr) const {
+  auto it = vmas_.upper_bound(addr);
+  if (it == vmas_.begin()) return nullptr;
+  --it;
+  return addr < it->second.end ? &it->second : nullptr;
+}
+
+uint64_t MemoryManager::VirtualSize() const {
+  uint64_t n = 0;
+  for (auto& [start, v] : vmas_) n += v.end - v.start;
+  return n;
+}
+
+void MemoryManager::MapIntoPlatform(const Vma& v) {
+  if (!as_) return;
+  auto r = as_->MapFile(v.start, v.end - v.start, v.FileOffsetOf(v.start), v.prot);
+  if (!r) LOG_WARN("platform MapFile(%#lx, %#lx): %s", v.start, v.end - v.start, ErrnoName(r.error()));
+}
+
+void MemoryManager::Insert(Vma vma) {
+  uint64_t start = vma.start;
+  auto [it, ok] = vmas_.emplace(start, std::move(vma));
+  MapIntoPlatform(it->second);
+}
+
+void MemoryManager::SplitAt(uint64_t addr) {
+  auto it = vmas_.upper_bound(addr);
+  if (it == vmas_.begin()) return;
+  --it;
+  Vma& v = it->second;
+  if (addr <= v.start || addr >= v.end) return;
+  Vma tail = v;
+  tail.start = addr;
+  tail.backing_offset = v.backing_offset + (addr - v.start);
+  if (!tail.name.empty() && tail.name[0] != '[') tail.file_offset += addr - v.start;
+  v.end = addr;
+  vmas_.emplace(addr, std::move(tail));
+}
+
+void MemoryManager::RemoveRange(uint64_t start, uint64_t end) {
+  SplitAt(start);
+  SplitAt(end);
+  bool any = false;
+  for (auto it = vmas_.lower_bound(start); it != vmas_.end() && it->first < end;) {
+    Vma& v = it->second;
+    // Private backing ranges are referenced by this mm only (fork copies
+    // them), so the removed part's pages can go now.
+    if (!v.shared) mf_.Decommit(v.FileOffsetOf(v.start), v.end - v.start);
+    it = vmas_.erase(it);
+    any = true;
+  }
+  if (any && as_) {
+    auto r = as_->Unmap(start, end - start);
+    if (!r) LOG_WARN("platform Unmap(%#lx, %#lx): %s", start, end - start, ErrnoName(r.error()));
+  }
+}
+
+SysResult<uint64_t> MemoryManager::FindFree(uint64_t hint, uint64_t len) const {
+  auto is_free = [&](uint64_t a) {
+    if (a < min_addr_ || a + len > max_addr_ || a + len < a) return false;
+    auto it = vmas_.lower_bound(a);
+    if (it != vmas_.end() && it->first < a + len) return false;
+    if (it != vmas_.begin() && std::prev(it)->second.end > a) return false;
+    return true;
+  };
+  if (hint != 0 && is_free(PageDown(hint))) return PageDown(hint);
+  // Top-down below mmap_base, as Linux's default layout.
+  uint64_t top = mmap_base;
+  for (auto it = vmas_.rbegin(); it != vmas_.rend(); ++it) {
+    const Vma& v = it->second;
+    if (v.start >= top) continue;
+    if (v.end <= top && top - v.end >= len) return top - len;
+    top = v.start;
+  }
+  if (top >= min_addr_ + len) return top - len;
+  // Then bottom-up above mmap_base.
+  uint64_t a = mmap_base;
+  for (auto it = vmas_.lower_bound(mmap_base); it != vmas_.end(); ++it) {
+    if (it->first >= a + len) break;
+    a = std::max(a, it->second.end);
+  }
+  if (is_free(a)) return a;
+  return Err(Errno::kENOMEM);
+}
+
+SysResult<uint64_t> MemoryManager::Map(const MapRequest& req) {
+  uint64_t len = PageUp(req.len);
+  if (len == 0 || len < req.len) return Err(Errno::kENOMEM);
+  uint64_t addr;
+  if (req.fixed || req.fixed_noreplace) {
+    addr = req.addr;
+    if (addr % kPageSize != 0) return Err(Errno::kEINVAL);
+    if (addr < min_addr_ || addr + len > max_addr_ || addr + len < addr)
+      return Err(req.fixed ? Errno::kENOMEM : Errno::kEPERM);
+    if (req.fixed_noreplace) {
+      auto it = vmas_.lower_bound(addr);
+      bool overlap = (it != vmas_.end() && it->first < addr + len) ||
+                     (it != vmas_.begin() && std::prev(it)->second.end > addr);
+      if (overlap) return Err(Errno::kEEXIST);
+    }
+    RemoveRange(addr, addr + len);
+  } else {
+    addr = TRY(FindFree(req.addr, len));
+  }
+  uint64_t off = TRY(mf_.Allocate(len));
+  Vma v;
+  v.start = addr;
+  v.end = addr + len;
+  v.prot = req.prot;
+  v.shared = req.shared;
+  v.growsdown = req.growsdown;
+  v.backing = std::make_shared<Backing>(mf_, off, len);
+  v.name = req.name;
+  v.file_offset = req.file_offset;
+  v.dev = req.dev;
+  v.ino = req.ino;
+  Insert(std::move(v));
+  return addr;
+}
+
+SysResult<void> MemoryManager::Unmap(uint64_t addr, uint64_t len) {
+  if (addr % kPageSize != 0 || len == 0) return Err(Errno::kEINVAL);
+  uint64_t end = addr + PageUp(len);
+  if (end < addr || end > max_addr_) return Err(Errno::kEINVAL);
+  RemoveRange(addr, end);
+  return {};
+}
+
+SysResult<void> MemoryManager::Protect(uint64_t addr, uint64_t len, int prot) {
+  if (addr % kPageSize != 0) return Err(Errno::kEINVAL);
+  uint64_t end = addr + PageUp(len);
+  if (end < addr) return Err(Errno::kENOMEM);
+  if (end == addr) return {};
+  // The whole range must be mapped (mprotect(2): ENOMEM).
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = FindVma(a);
+    if (v == nullptr) return Err(Errno::kENOMEM);
+    a = v->end;
+  }
+  SplitAt(addr);
+  SplitAt(end);
+  for (auto it = vmas_.lower_bound(addr); it != vmas_.end() && it->first < end; ++it)
+    it->second.prot = prot;
+  if (as_) {
+    auto r = as_->Protect(addr, end - addr, prot);
+    if (!r) return Err(r.error());
+  }
+  return {};
+}
+
+SysResult<uint64_t> MemoryManager::Remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len,
+                                         int flags, uint64_t new_addr) {
+  if (old_addr % kPageSize != 0) return Err(Errno::kEINVAL);
+  if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return Err(Errno::kEINVAL);
+  if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return Err(Errno::kEINVAL);
+  if (flags & MREMAP_DONTUNMAP) return Err(Errno::kEINVAL);  // TODO(#4): MREMAP_DONTUNMAP
+  old_len = PageUp(old_len);
+  new_len = PageUp(new_len);
+  if (new_len == 0) return Err(Errno::kEINVAL);
+  const Vma* v = FindVma(old_addr);
+  if (v == nullptr || (old_len != 0 && old_addr + old_len > v->end)) return Err(Errno::kEFAULT);
+  if (old_len == 0) return Err(Errno::kEINVAL);  // duplicating shared mappings: unsupported
+  if (!(flags & MREMAP_FIXED)) {
+    if (new_len <= old_len) {
+      if (new_len < old_len) RemoveRange(old_addr + new_len, old_addr + old_len);
+      return old_addr;
+    }
+    // Grow in place when the following range is free.
+    uint64_t ext = old_addr + old_len;
+    auto next = vmas_.lower_bound(ext);
+    bool room = ext + (new_len - old_len) <= max_addr_ &&
+                (next == vmas_.end() || next->first >= old_addr + new_len);
+    if (room && old_addr + old_len == v->end) {
+      MapRequest r;
+      r.addr = ext;
+      r.len = new_len - old_len;
+      r.prot = v->prot;
+      r.fixed = true;
+      r.shared = v->shared;
+      r.name = v->name;
+      TRY(Map(r));
+      return old_addr;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) return Err(Errno::kENOMEM);
+  } else {
+    if (new_addr % kPageSize != 0) return Err(Errno::kEINVAL);
+    if (new_addr < old_addr + old_len && old_addr < new_addr + new_len) return Err(Errno::kEINVAL);
+  }
+  if (v->shared) return Err(Errno::kEINVAL);  // TODO(#4): moving shared mappings
+  // Move: a new private region holding a copy of the old contents.
+  Vma old = *v;
+  MapRequest r;
+  r.addr = new_addr;
+  r.len = new_len;
+  r.prot = old.prot;
+  r.fixed = (flags & MREMAP_FIXED) != 0;
+  r.name = old.name;
+  r.file_offset = old.file_offset + (old_addr - old.start);
+  r.dev = old.dev;
+  r.ino = old.ino;
+  uint64_t dst = TRY(Map(r));
+  const Vma* nv = FindVma(dst);
+  mf_.CopyPopulated(old.FileOffsetOf(old_addr), nv->FileOffsetOf(dst), std::min(old_len, new_len));
+  RemoveRange(old_addr, old_addr + old_len);
+  return dst;
+}
+
+uint64_t MemoryManager::Brk(uint64_t addr) {
+  if (addr < brk_base_) return brk_;
+  uint64_t old_end = PageUp(brk_), new_end = PageUp(addr);
+  if (new_end > old_end) {
+    MapRequest r;
+    r.addr = old_end;
+    r.len = new_end - old_end;
+    r.prot = PROT_READ | PROT_WRITE;
+    r.fixed_noreplace = true;
+    r.name = "[heap]";
+    if (!Map(r)) return brk_;
+  } else if (new_end < old_end) {
+    RemoveRange(new_end, old_end);
+  }
+  brk_ = addr;
+  return brk_;
+}
+
+namespace {
+
+bool Allowed(const Vma& v, bool write) {
+  return write ? (v.prot & PROT_WRITE) != 0 : (v.prot & PROT_READ) != 0;
+}
+
+}  // namespace
+
+SysResult<std::vector<iovec>> MemoryManager::Translate(uint64_t addr, size_t len,
+                                                       bool write) const {
+  std::vector<iovec> out;
+  uint64_t a = addr;
+  uint64_t end = addr + len;
+  if (end < addr) return Err(Errno::kEFAULT);
+  while (a < end) {
+    const Vma* v = FindVma(a);
+    if (v == nullptr || !Allowed(*v, write)) break;
+    uint64_t stop = std::min(end, v->end);
+    uint8_t* p = mf_.At(v->FileOffsetOf(a));
+    if (!out.empty() && static_cast<uint8_t*>(out.back().iov_base) + out.back().iov_len == p)
+      out.back().iov_len += stop - a;
+    else
+      out.push_back(iovec{p, stop - a});
+    a = stop;
+  }
+  if (out.empty() && len > 0) return Err(Errno::kEFAULT);
+  return out;
+}
+
+SysResult<void> MemoryManager::CopyIn(uint64_t addr, void* dst, size_t len) const {
+  auto* d = static_cast<uint8_t*>(dst);
+  uint64_t end = addr + len;
+  if (end < addr) return Err(Errno::kEFAULT);
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = FindVma(a);
+    if (v == nullptr || !Allowed(*v, false)) return Err(Errno::kEFAULT);
+    uint64_t stop = std::min(end, v->end);
+    // SAFETY: the VMA maps [a, stop) to allocated memory-file pages.
+    std::memcpy(d + (a - addr), mf_.At(v->FileOffsetOf(a)), stop - a);
+    a = stop;
+  }
+  return {};
+}
+
+SysResult<void> MemoryManager::CopyOut(uint64_t addr, const void* src, size_t len) {
+  const auto* s = static_cast<const uint8_t*>(src);
+  uint64_t end = addr + len;
+  if (end < addr) return Err(Errno::kEFAULT);
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = FindVma(a);
+    if (v == nullptr || !Allowed(*v, true)) return Err(Errno::kEFAULT);
+    uint64_t stop = std::min(end, v->end);
+    std::memcpy(mf_.At(v->FileOffsetOf(a)), s + (a - addr), stop - a);
+    a = stop;
+  }
+  return {};
+}
+
+SysResult<void> MemoryManager::WriteForce(uint64_t addr, const void* src, size_t len) {
+  const auto* s = static_cast<const uint8_t*>(src);
+  uint64_t end = addr + len;
+  if (end < addr) return Err(Errno::kEFAULT);
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = FindVma(a);
+    if (v == nullptr) return Err(Errno::kEFAULT);
+    uint64_t stop = std::min(end, v->end);
+    std::memcpy(mf_.At(v->FileOffsetOf(a)), s + (a - addr), stop - a);
+    a = stop;
+  }
+  return {};
+}
+
+SysResult<void> MemoryManager::Zero(uint64_t addr, size_t len) {
+  uint64_t end = addr + len;
+  if (end < addr) return Err(Errno::kEFAULT);
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = FindVma(a);
+    if (v == nullptr) return Err(Errno::kEFAULT);
+    uint64_t stop = std::min(end, v->end);
+    std::memset(mf_.At(v->FileOffsetOf(a)), 0, stop - a);
+    a = stop;
+  }
+  return {};
+}
+
+SysResult<std::string> MemoryManager::CopyInString(uint64_t addr, size_t max) const {
+  std::string out;
+  uint64_t a = addr;
+  while (out.size() < max) {
+    const Vma* v = FindVma(a);
+    if (v == nullptr || !Allowed(*v, false)) return Err(Errno::kEFAULT);
+    size_t chunk = std::min<uint64_t>(v->end - a, max - out.size());
+    const char* p = reinterpret_cast<const char*>(mf_.At(v->FileOffsetOf(a)));
+    const void* nul = std::memchr(p, 0, chunk);
+    if (nul != nullptr) {
+      out.append(p, static_cast<const char*>(nul) - p);
+      return out;
+    }
+    out.append(p, chunk);
+    a += chunk;
+  }
+  return Err(Errno::kENAMETOOLONG);
+}
+
+std::shared_ptr<MemoryManager> MemoryManager::Fork() const {
+  auto child = std::make_shared<MemoryManager>(mf_, platform_);
+  child->brk_base_ = brk_base_;
+  child->brk_ = brk_;
+  child->arg_start = arg_start;
+  child->arg_end = arg_end;
+  child->env_start = env_start;
+  child->env_end = env_end;
+  child->start_code = start_code;
+  child->end_code = end_code;
+  child->start_data = start_data;
+  child->start_stack = start_stack;
+  child->auxv = auxv;
+  child->mmap_base = mmap_base;
+  for (auto& [start, v] : vmas_) {
+    Vma c = v;
+    if (!v.shared) {
+      uint64_t len = v.end - v.start;
+      auto off = mf_.Allocate(len);
+      if (!off) {
+        // Out of memory-file space: the sandbox cannot continue sensibly.
+        LOG_ERROR("fork: memory file exhausted");
+        abort();
+      }
+      mf_.CopyPopulated(v.FileOffsetOf(v.start), *off, len);
+      c.backing = std::make_shared<Backing>(mf_, *off, len);
+      c.backing_offset = 0;
+    }
+    child->vmas_.emplace(start, std::move(c));
+  }
+  return child;
+}
+
+SysResult<platform::AddressSpace*> MemoryManager::Activate() {
+  if (!as_) {
+    as_ = TRY(platform_.NewAddressSpace());
+    for (auto& [start, v] : vmas_) MapIntoPlatform(v);
+  }
+  return as_.get();
+}
+
+}  // namespace bulwark::mm

@@ -1,0 +1,140 @@
+// MemoryManager: an application address space (struct mm_struct).
+#pragma once
+
+#include <sys/mman.h>
+#include <sys/uio.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "platform/platform.h"
+#include "sentry/mm/memory_file.h"
+
+namespace bulwark::mm {
+
+constexpr uint64_t kPageSize = 4096;
+inline uint64_t PageDown(uint64_t a) { return a & ~(kPageSize - 1); }
+inline uint64_t PageUp(uint64_t a) { return (a + kPageSize - 1) & ~(kPageSize - 1); }
+
+// A refcounted range of the memory file. Freed when the last VMA using it
+// goes away.
+class Backing {
+ public:
+  Backing(MemoryFile& mf, uint64_t offset, uint64_t len) : mf_(mf), offset_(offset), len_(len) {}
+  ~Backing() { mf_.Free(offset_, len_); }
+  uint64_t offset() const { return offset_; }
+  uint64_t len() const { return len_; }
+
+ private:
+  MemoryFile& mf_;
+  uint64_t offset_, len_;
+};
+
+struct Vma {
+  uint64_t start = 0, end = 0;
+  int prot = 0;            // PROT_*
+  bool shared = false;     // MAP_SHARED: not copied at fork
+  bool growsdown = false;  // stack
+  std::shared_ptr<Backing> backing;
+  uint64_t backing_offset = 0;  // offset of `start` within backing
+  // For /proc/<pid>/maps: the mapped file's name and identity, or a pseudo
+  // name ("[heap]", "[stack]"), or empty for anonymous memory.
+  std::string name;
+  uint64_t file_offset = 0;
+  uint64_t dev = 0, ino = 0;
+
+  uint64_t FileOffsetOf(uint64_t addr) const {  // memory-file offset of addr
+    return backing->offset() + backing_offset + (addr - start);
+  }
+};
+
+struct MapRequest {
+  uint64_t addr = 0;  // hint, or the address when fixed
+  uint64_t len = 0;
+  int prot = 0;
+  bool fixed = false;        // MAP_FIXED: replace whatever is there
+  bool fixed_noreplace = false;
+  bool shared = false;
+  bool growsdown = false;
+  std::string name;
+  uint64_t file_offset = 0, dev = 0, ino = 0;
+};
+
+// Guarded by the kernel lock. The platform address space is created lazily
+// by Activate() on the thread of a task running in this mm (see
+// platform/platform.h for the threading contract) and mirrors the VMAs.
+class MemoryManager {
+ public:
+  MemoryManager(MemoryFile& mf, platform::Platform& platform);
+  ~MemoryManager();
+
+  // New anonymous zero-filled mapping; returns its address.
+  SysResult<uint64_t> Map(const MapRequest& req);
+  SysResult<void> Unmap(uint64_t addr, uint64_t len);
+  SysResult<void> Protect(uint64_t addr, uint64_t len, int prot);
+  SysResult<uint64_t> Remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags,
+                            uint64_t new_addr);
+  // brk(2): returns the new (or unchanged, on failure) break.
+  uint64_t Brk(uint64_t addr);
+  void SetBrkBase(uint64_t base) { brk_base_ = brk_ = base; }
+
+  // Copies between application memory and the sentry. The whole range must
+  // be mapped with the needed access (else EFAULT); kernel-style access
+  // ignores PROT_EXEC.
+  SysResult<void> CopyIn(uint64_t addr, void* dst, size_t len) const;
+  SysResult<void> CopyOut(uint64_t addr, const void* src, size_t len);
+  // Copies a NUL-terminated string of at most `max` bytes (ENAMETOOLONG past it).
+  SysResult<std::string> CopyInString(uint64_t addr, size_t max) const;
+  // Translates [addr, addr+len) into sentry iovecs. `write`: the range will
+  // be written. Stops at the first unmapped/inaccessible page: returns the
+  // iovecs for the accessible prefix (EFAULT if that prefix is empty and
+  // len > 0).
+  SysResult<std::vector<iovec>> Translate(uint64_t addr, size_t len, bool write) const;
+  // Kernel-internal writes that ignore page protections (like FOLL_FORCE):
+  // the ELF loader fills read-only segments with these. The range must be
+  // mapped (EFAULT otherwise).
+  SysResult<void> WriteForce(uint64_t addr, const void* src, size_t len);
+  SysResult<void> Zero(uint64_t addr, size_t len);
+
+  // A copy for fork(): private memory is copied, shared memory is shared.
+  std::shared_ptr<MemoryManager> Fork() const;
+
+  // Creates the platform address space if needed and maps every VMA.
+  // Precondition: called on the thread of a task that is about to run in it.
+  SysResult<platform::AddressSpace*> Activate();
+  platform::AddressSpace* address_space() const { return as_.get(); }
+
+  const std::map<uint64_t, Vma>& vmas() const { return vmas_; }
+  const Vma* FindVma(uint64_t addr) const;
+  uint64_t VirtualSize() const;
+
+  // Layout, set by the ELF loader; read by /proc.
+  uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
+  uint64_t start_code = 0, end_code = 0, start_data = 0, start_stack = 0;
+  std::vector<uint64_t> auxv;  // saved auxv pairs for /proc/<pid>/auxv
+  // Address to place mmaps below (top-down, as Linux's default layout).
+  uint64_t mmap_base = 0;
+
+ private:
+  // Finds a free range of `len` bytes below `hint`/mmap_base.
+  SysResult<uint64_t> FindFree(uint64_t hint, uint64_t len) const;
+  // Splits VMAs so that `addr` is a VMA boundary.
+  void SplitAt(uint64_t addr);
+  // Removes VMAs in [start, end) (after splitting) and unmaps them from the
+  // platform; decommits private backing pages no longer used.
+  void RemoveRange(uint64_t start, uint64_t end);
+  void Insert(Vma vma);
+  void MapIntoPlatform(const Vma& vma);
+
+  MemoryFile& mf_;
+  platform::Platform& platform_;
+  std::unique_ptr<platform::AddressSpace> as_;
+  std::map<uint64_t, Vma> vmas_;  // by start
+  uint64_t brk_base_ = 0, brk_ = 0;
+  uint64_t min_addr_, max_addr_;
+};
+
+}  // namespace bulwark::mm
