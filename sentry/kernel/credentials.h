@@ -1,6 +1,7 @@
 // Credentials of a task (credentials(7)).
 #pragma once
 
+#include <linux/capability.h>
 #include <sys/types.h>
 
 #include <cstdint>

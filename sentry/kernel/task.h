@@ -43,7 +43,11 @@ class Task {
   Credentials& creds() { return creds_; }
   const Credentials& creds() const { return creds_; }
   platform::Registers& regs() { return regs_; }
+  // FP state staged for the platform context: read it with
+  // context->GetFpState when needed; set fp_dirty after changing it so the
+  // run loop hands it to the context before the next Switch.
   platform::FpState& fp() { return fp_; }
+  bool fp_dirty = false;
 
   // --- Application memory ---
   SysResult<void> CopyInBytes(uint64_t addr, void* dst, size_t len) const {
@@ -98,6 +102,10 @@ class Task {
   // Makes the task notice a pending signal or exit: wakes it if blocked,
   // interrupts its platform context if it is running application code.
   void Kick();
+
+  // ERESTART* code of the syscall just handled, until signal handling
+  // decides between a restart and EINTR; 0 if none.
+  int syscall_restart = 0;
 
   // --- Thread state ---
   uint64_t clear_child_tid = 0;  // set_tid_address / CLONE_CHILD_CLEARTID

@@ -43,6 +43,8 @@ class ThreadGroup {
   bool exiting = false;
   bool zombie = false;          // all threads gone, not yet reaped
   int wait_status = 0;          // as wait(2) reports it
+  bool group_stopped = false;   // SIGSTOP & co: threads wait for SIGCONT
+  int stop_signal = 0;
   bool stopped_report = false;  // unreported stop for WUNTRACED
   bool continued_report = false;
 

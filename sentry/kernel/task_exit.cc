@@ -1,0 +1,85 @@
+// Thread and process exit, reparenting, and zombies.
+#include <sys/wait.h>
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "sentry/kernel/signal_ops.h"
+#include "sentry/kernel/task_internal.h"
+
+namespace bulwark::kernel {
+
+namespace {
+
+bool ParentIgnoresChildren(const ThreadGroup& parent) {
+  const KSigAction& a = parent.handlers->actions[SIGCHLD];
+  return a.handler == reinterpret_cast<uint64_t>(SIG_IGN) || (a.flags & SA_NOCLDWAIT);
+}
+
+void ReleaseVforkParent(Task& t) {
+  if (t.vfork_parent && !t.vfork_done) {
+    t.vfork_done = true;
+    t.vfork_parent->vfork_done.Notify();
+  }
+  t.vfork_parent.reset();
+}
+
+}  // namespace
+
+void ExitTask(Task& t) {
+  Kernel& k = t.kernel();
+  ThreadGroup& tg = t.tg();
+  ReleaseVforkParent(t);
+  if (t.clear_child_tid != 0) {
+    uint32_t zero = 0;
+    (void)t.CopyOutBytes(t.clear_child_tid, &zero, sizeof(zero));
+    // TODO(#4): futex wake on clear_child_tid once futexes exist.
+  }
+  std::erase(tg.tasks, &t);
+  if (!tg.exiting) {
+    // exit(2) of the last thread ends the process with its code.
+    tg.wait_status = (t.exit_code & 0xff) << 8;
+  }
+  // Drop the address space here: with ptrace its stub is traced by this
+  // thread.
+  t.mm_.reset();
+  t.fds_.reset();
+  t.fs_.reset();
+  if (!tg.tasks.empty()) return;
+
+  // Last thread: the process becomes a zombie.
+  tg.exiting = true;
+  tg.zombie = true;
+  tg.pending = PendingSignals{};
+  ThreadGroup* init = k.init();
+  for (auto& child : tg.children) {
+    if (init == nullptr || init == &tg) {
+      child->parent = nullptr;
+      continue;
+    }
+    child->parent = init;
+    init->children.push_back(child);
+    if (child->zombie) init->child_events.Notify();
+  }
+  tg.children.clear();
+  if (&tg == init) {
+    // Init is gone: the pid namespace dies (zap_pid_ns_processes).
+    for (auto& [pid, other] : k.thread_groups())
+      if (other.get() != &tg) GroupExit(*other, SIGKILL);
+    return;
+  }
+  int status = tg.wait_status;
+  int code = WIFSIGNALED(status) ? CLD_KILLED : CLD_EXITED;
+  int child_status = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
+  ThreadGroup* parent = tg.parent;
+  if (parent != nullptr && ParentIgnoresChildren(*parent) && tg.exit_signal == SIGCHLD) {
+    // Auto-reap (SA_NOCLDWAIT / SIGCHLD ignored): nothing to wait for.
+    parent->child_events.Notify();
+    std::erase_if(parent->children, [&](const auto& c) { return c.get() == &tg; });
+    k.RemoveThreadGroup(tg.tgid);  // may destroy tg
+    return;
+  }
+  NotifyParent(tg, code, child_status);
+}
+
+}  // namespace bulwark::kernel

@@ -1,0 +1,68 @@
+// The task run loop: switch into application code, handle what comes back.
+#include <sched.h>
+
+#include "base/log.h"
+#include "sentry/kernel/signal_ops.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/task_internal.h"
+#include "sentry/syscalls/linux/syscall.h"
+
+namespace bulwark::kernel {
+
+void Task::Run() {
+  std::unique_lock<std::mutex> lock(kernel_.mu);
+  {
+    // Context creation may fork host helpers; no kernel state is touched.
+    lock.unlock();
+    auto ctx = kernel_.platform().NewContext();
+    lock.lock();
+    context = std::move(ctx);
+  }
+  while (true) {
+    if (exiting || tg_->exiting) break;
+    HandlePendingSignals(*this);
+    if (exiting || tg_->exiting) break;
+    auto as = mm_->Activate();
+    if (!as) {
+      LOG_ERROR("task %d: cannot create address space: %s", tid_, ErrnoName(as.error()));
+      GroupExit(*tg_, SIGKILL);
+      break;
+    }
+    in_app = true;
+    lock.unlock();
+    if (fp_dirty) {
+      (void)context->SetFpState(fp_);
+      fp_dirty = false;
+    }
+    platform::Event ev = context->Switch(**as, regs_);
+    lock.lock();
+    in_app = false;
+    switch (ev.kind) {
+      case platform::Event::Kind::kSyscall:
+        syscalls::Dispatch(*this);
+        break;
+      case platform::Event::Kind::kFault: {
+        siginfo_t info = ev.info;
+        info.si_signo = ev.info.si_signo ? ev.info.si_signo : SIGSEGV;
+        LOG_DEBUG("task %d: fault at %#lx rip %#llx", tid_, ev.fault_addr, regs_.regs.rip);
+        ForceSignal(*this, info);
+        break;
+      }
+      case platform::Event::Kind::kSignal:
+        ForceSignal(*this, ev.info);
+        break;
+      case platform::Event::Kind::kInterrupted:
+        break;
+      case platform::Event::Kind::kDied:
+        LOG_WARN("task %d: its host context died; killing the process", tid_);
+        GroupExit(*tg_, SIGKILL);
+        break;
+    }
+  }
+  ExitTask(*this);
+  context.reset();
+  kernel_.TaskExited(this);  // deletes this
+  lock.unlock();
+}
+
+}  // namespace bulwark::kernel

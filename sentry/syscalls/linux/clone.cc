@@ -1,0 +1,166 @@
+// clone(2), clone3(2), fork(2), vfork(2).
+#include <linux/sched.h>
+
+#include <cstring>
+#include <vector>
+
+#include "base/log.h"
+#include "sentry/kernel/signal_ops.h"
+#include "sentry/syscalls/linux/sys_process.h"
+
+namespace bulwark::syscalls {
+
+namespace {
+
+using kernel::ThreadGroup;
+
+struct CloneRequest {
+  uint64_t flags = 0;
+  int exit_signal = SIGCHLD;
+  uint64_t stack = 0;
+  UserPtr<pid_t> parent_tid, child_tid;
+  uint64_t tls = 0;
+};
+
+constexpr uint64_t kSupportedFlags =
+    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PTRACE | CLONE_VFORK |
+    CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+    CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO;
+
+SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
+  uint64_t f = req.flags;
+  // clone(2) ERRORS: flag combinations that are invalid.
+  if ((f & CLONE_SIGHAND) && !(f & CLONE_VM)) return Err(Errno::kEINVAL);
+  if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND)) return Err(Errno::kEINVAL);
+  if ((f & CLONE_FS) && (f & CLONE_NEWNS)) return Err(Errno::kEINVAL);
+  if (f & ~kSupportedFlags) {
+    // Namespaces, pidfds, cgroups: not supported inside the sandbox yet.
+    LOG_WARN("clone: unsupported flags %#lx", f & ~kSupportedFlags);
+    return Err(Errno::kEINVAL);
+  }
+  if ((f & CLONE_THREAD) || ((f & CLONE_VM) && !(f & CLONE_VFORK))) {
+    // Sharing an address space between tasks needs several stub threads per
+    // address space in the platform.
+    LOG_WARN("clone: shared address spaces (threads) are not supported yet (#4)");
+    return Err(Errno::kENOSYS);
+  }
+  auto& k = t.kernel();
+  pid_t tid = k.AllocPid();
+  if (tid < 0) return Err(Errno::kEAGAIN);
+  // RLIMIT_NPROC counts the processes of the real uid.
+  if (!t.creds().HasCap(CAP_SYS_RESOURCE)) {
+    uint64_t n = 0;
+    for (auto& [pid, tg] : k.thread_groups())
+      if (!tg->tasks.empty() && tg->tasks.front()->creds().ruid == t.creds().ruid) n += tg->tasks.size();
+    if (n >= t.tg().rlimits[RLIMIT_NPROC].cur) return Err(Errno::kEAGAIN);
+  }
+
+  auto tg = std::make_shared<ThreadGroup>(tid);
+  ThreadGroup& ptg = t.tg();
+  tg->pgid = ptg.pgid;
+  tg->sid = ptg.sid;
+  tg->parent = (f & CLONE_PARENT) && ptg.parent ? ptg.parent : &ptg;
+  tg->exit_signal = (f & CLONE_PARENT) ? ptg.exit_signal : req.exit_signal;
+  tg->rlimits = ptg.rlimits;
+  tg->exe = ptg.exe;
+  tg->start_time_ns = k.UptimeNs();
+  if (f & CLONE_SIGHAND)
+    tg->handlers = ptg.handlers;
+  else
+    *tg->handlers = *ptg.handlers;
+
+  auto child = std::make_unique<Task>(k, tid, tg);
+  // With CLONE_VFORK|CLONE_VM the child borrows the parent's memory until
+  // it execs or exits; we give it a copy instead (the difference is only
+  // observable by programs that write to memory in a vfork child, which
+  // vfork(2) leaves undefined).
+  child->mm_ = t.mm().Fork();
+  child->fds_ = (f & CLONE_FILES) ? t.fds_ : t.fds().Fork();
+  child->fs_ = (f & CLONE_FS) ? t.fs_ : t.fs().Fork();
+  child->creds() = t.creds();
+  child->sigmask = t.sigmask;
+  child->comm = t.comm;
+  child->altstack = (f & CLONE_VM) ? t.altstack : t.altstack;
+  child->regs() = t.regs();
+  if (t.context) (void)t.context->GetFpState(child->fp());
+  child->fp_dirty = true;
+  auto& cr = child->regs().regs;
+  cr.rax = 0;
+  if (req.stack != 0) cr.rsp = req.stack;
+  if (f & CLONE_SETTLS) cr.fs_base = req.tls;
+  if (f & CLONE_CHILD_CLEARTID) child->clear_child_tid = req.child_tid.addr;
+  if (f & CLONE_CHILD_SETTID) {
+    auto r = child->mm().CopyOut(req.child_tid.addr, &tid, sizeof(tid));
+    if (!r) return Err(r.error());
+  }
+  if (f & CLONE_PARENT_SETTID) TRY(t.CopyOut(req.parent_tid, tid));
+
+  tg->parent->children.push_back(tg);
+  k.AddThreadGroup(tg);
+  bool vfork = (f & CLONE_VFORK) != 0;
+  if (vfork) child->vfork_parent = t.tg_ptr();
+  Task* raw = child.get();
+  k.StartTask(std::move(child));
+
+  if (vfork) {
+    // The parent waits until the child execs or exits. The wait is only
+    // killable (vfork(2)): other signals stay pending until it ends.
+    kernel::SigSet saved = t.sigmask;
+    t.sigmask = ~kernel::SigSet{0};
+    t.tg().vfork_done.Add(&t);
+    while (k.TaskByTid(tid) == raw && !raw->vfork_done && !t.tg().exiting) (void)t.Block(nullptr);
+    t.tg().vfork_done.Remove(&t);
+    t.sigmask = saved;
+  }
+  return tid;
+}
+
+}  // namespace
+
+SysResult<pid_t> sys_clone(Task& t, uint64_t flags, uint64_t stack, UserPtr<pid_t> parent_tid,
+                           UserPtr<pid_t> child_tid, uint64_t tls) {
+  CloneRequest req;
+  req.flags = flags & ~uint64_t{0xff};
+  req.exit_signal = static_cast<int>(flags & 0xff);
+  if (req.exit_signal > kernel::kNumSignals) return Err(Errno::kEINVAL);
+  req.stack = stack;
+  req.parent_tid = parent_tid;
+  req.child_tid = child_tid;
+  req.tls = tls;
+  return DoClone(t, req);
+}
+
+SysResult<pid_t> sys_clone3(Task& t, UserPtr<uint8_t> uargs, size_t size) {
+  struct clone_args args{};
+  if (size < CLONE_ARGS_SIZE_VER0 || size > 4096) return Err(Errno::kEINVAL);
+  std::vector<uint8_t> buf(size);
+  TRY(t.CopyInBytes(uargs.addr, buf.data(), size));
+  // Bytes beyond what we know must be zero (copy_struct_from_user).
+  for (size_t i = sizeof(args); i < size; ++i)
+    if (buf[i] != 0) return Err(Errno::kE2BIG);
+  std::memcpy(&args, buf.data(), std::min(size, sizeof(args)));
+  if (args.set_tid_size != 0 || args.cgroup != 0) return Err(Errno::kEINVAL);
+  if (args.exit_signal > static_cast<uint64_t>(kernel::kNumSignals)) return Err(Errno::kEINVAL);
+  if ((args.stack == 0) != (args.stack_size == 0)) return Err(Errno::kEINVAL);
+  CloneRequest req;
+  req.flags = args.flags;
+  req.exit_signal = static_cast<int>(args.exit_signal);
+  req.stack = args.stack ? args.stack + args.stack_size : 0;
+  req.parent_tid = UserPtr<pid_t>{args.parent_tid};
+  req.child_tid = UserPtr<pid_t>{args.child_tid};
+  req.tls = args.tls;
+  return DoClone(t, req);
+}
+
+SysResult<pid_t> sys_fork(Task& t) {
+  CloneRequest req;
+  return DoClone(t, req);
+}
+
+SysResult<pid_t> sys_vfork(Task& t) {
+  CloneRequest req;
+  req.flags = CLONE_VM | CLONE_VFORK;
+  return DoClone(t, req);
+}
+
+}  // namespace bulwark::syscalls

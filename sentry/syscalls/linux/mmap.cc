@@ -1,0 +1,183 @@
+// Memory mapping syscalls (mmap(2), mprotect(2), mremap(2), brk(2), ...).
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+
+#include <vector>
+
+#include "base/log.h"
+#include "sentry/syscalls/linux/sys_mmap.h"
+#include "sentry/vfs/file.h"
+
+namespace bulwark::syscalls {
+
+namespace {
+
+constexpr int kProtMask = PROT_READ | PROT_WRITE | PROT_EXEC;
+
+bool PageAligned(uint64_t v) { return v % mm::kPageSize == 0; }
+
+// Fills a private mapping from the file (copy at map time; a page cache
+// with shared file mappings is #4). Reads past EOF leave zeros.
+SysResult<void> FillFromFile(Task& t, vfs::FileDescription& file, uint64_t addr, uint64_t len,
+                             uint64_t offset) {
+  auto st = TRY(file.GetStat());
+  if (offset >= st.size) return {};
+  uint64_t n = std::min<uint64_t>(len, st.size - offset);
+  const mm::Vma* v = t.mm().FindVma(addr);
+  if (v == nullptr) return Err(Errno::kEFAULT);
+  uint8_t* dst = t.kernel().memory_file().At(v->FileOffsetOf(addr));
+  uint64_t done = 0;
+  while (done < n) {
+    iovec iov{dst + done, n - done};
+    size_t r = TRY(file.Read(t, vfs::IoVecs(&iov, 1), offset + done));
+    if (r == 0) break;
+    done += r;
+  }
+  return {};
+}
+
+}  // namespace
+
+SysResult<uint64_t> sys_mmap(Task& t, uint64_t addr, uint64_t len, int prot, int flags,
+                             GuestFd fd, uint64_t offset) {
+  int type = flags & MAP_TYPE;
+  if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
+    return Err(Errno::kEINVAL);
+  if (len == 0 || !PageAligned(offset) || (prot & ~kProtMask & ~(PROT_GROWSDOWN | PROT_GROWSUP)))
+    return Err(Errno::kEINVAL);
+  if (mm::PageUp(len) < len) return Err(Errno::kENOMEM);
+  if ((flags & MAP_FIXED) && !PageAligned(addr)) return Err(Errno::kEINVAL);
+  bool anon = (flags & MAP_ANONYMOUS) != 0;
+  mm::MapRequest req;
+  req.addr = addr;
+  req.len = len;
+  req.prot = prot & kProtMask;
+  req.fixed = (flags & MAP_FIXED) != 0;
+  req.fixed_noreplace = (flags & MAP_FIXED_NOREPLACE) != 0 && !req.fixed;
+  req.shared = type != MAP_PRIVATE;
+  req.growsdown = (flags & MAP_GROWSDOWN) != 0;
+  std::shared_ptr<vfs::FileDescription> file;
+  if (!anon) {
+    file = TRY(t.fds().Get(fd.value));
+    if (!file->Readable()) return Err(Errno::kEACCES);
+    if (req.shared && (prot & PROT_WRITE) && !file->Writable()) return Err(Errno::kEACCES);
+    auto st = TRY(file->GetStat());
+    if (!S_ISREG(st.mode) && !S_ISCHR(st.mode)) return Err(Errno::kENODEV);
+    if (S_ISCHR(st.mode)) {
+      // /dev/zero maps as anonymous memory; other devices cannot be mapped.
+      if (st.rdev != makedev(1, 5)) return Err(Errno::kENODEV);
+      anon = true;
+    } else {
+      if (req.shared && (prot & PROT_WRITE)) {
+        // TODO(#4): writable shared file mappings need a page cache.
+        LOG_WARN("mmap: writable MAP_SHARED file mappings are not supported yet");
+        return Err(Errno::kENODEV);
+      }
+      // A read-only shared mapping of a file behaves like a private copy
+      // unless the file changes while mapped.
+      req.shared = false;
+      req.name = file->path().valid()
+                     ? t.kernel().mounts().PathString(file->path(), t.fs().root)
+                     : file->AnonName();
+      req.file_offset = offset;
+      req.dev = st.dev;
+      req.ino = st.ino;
+    }
+  }
+  uint64_t start = TRY(t.mm().Map(req));
+  if (file && !anon) {
+    auto r = FillFromFile(t, *file, start, mm::PageUp(len), offset);
+    if (!r) {
+      (void)t.mm().Unmap(start, mm::PageUp(len));
+      return Err(r.error());
+    }
+  }
+  return start;
+}
+
+SysResult<void> sys_munmap(Task& t, uint64_t addr, uint64_t len) { return t.mm().Unmap(addr, len); }
+
+SysResult<void> sys_mprotect(Task& t, uint64_t addr, uint64_t len, int prot) {
+  if (prot & ~(kProtMask | PROT_GROWSDOWN | PROT_GROWSUP)) return Err(Errno::kEINVAL);
+  return t.mm().Protect(addr, len, prot & kProtMask);
+}
+
+SysResult<uint64_t> sys_mremap(Task& t, uint64_t old_addr, uint64_t old_len, uint64_t new_len,
+                               int flags, uint64_t new_addr) {
+  return t.mm().Remap(old_addr, old_len, new_len, flags, new_addr);
+}
+
+SysResult<uint64_t> sys_brk(Task& t, uint64_t addr) { return t.mm().Brk(addr); }
+
+SysResult<void> sys_madvise(Task& t, uint64_t addr, uint64_t len, int advice) {
+  if (!PageAligned(addr)) return Err(Errno::kEINVAL);
+  uint64_t end = addr + mm::PageUp(len);
+  switch (advice) {
+    case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+    case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
+    case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+    case MADV_FREE: case MADV_COLD: case MADV_PAGEOUT:
+      break;  // hints: no effect on semantics here
+    case MADV_DONTNEED: {
+      // Private anonymous pages read back as zero afterwards.
+      for (uint64_t a = addr; a < end;) {
+        const mm::Vma* v = t.mm().FindVma(a);
+        if (v == nullptr) return Err(Errno::kENOMEM);
+        uint64_t stop = std::min(end, v->end);
+        if (!v->shared) t.kernel().memory_file().Decommit(v->FileOffsetOf(a), stop - a);
+        a = stop;
+      }
+      break;
+    }
+    case MADV_REMOVE:
+    case MADV_HWPOISON:
+      return Err(Errno::kEINVAL);
+    default:
+      return Err(Errno::kEINVAL);
+  }
+  return {};
+}
+
+SysResult<void> sys_msync(Task& t, uint64_t addr, uint64_t len, int flags) {
+  if (!PageAligned(addr) || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+      ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+    return Err(Errno::kEINVAL);
+  for (uint64_t a = addr, end = addr + mm::PageUp(len); a < end;) {
+    const mm::Vma* v = t.mm().FindVma(a);
+    if (v == nullptr) return Err(Errno::kENOMEM);
+    a = v->end;
+  }
+  return {};  // no writable shared file mappings exist to write back
+}
+
+SysResult<void> sys_mincore(Task& t, uint64_t addr, uint64_t len, UserPtr<uint8_t> vec) {
+  if (!PageAligned(addr)) return Err(Errno::kEINVAL);
+  uint64_t pages = mm::PageUp(len) / mm::kPageSize;
+  for (uint64_t a = addr, end = addr + pages * mm::kPageSize; a < end;) {
+    const mm::Vma* v = t.mm().FindVma(a);
+    if (v == nullptr) return Err(Errno::kENOMEM);
+    a = v->end;
+  }
+  // Memory-file pages are always resident (no swap).
+  std::vector<uint8_t> out(pages, 1);
+  return t.CopyOutBytes(vec.addr, out.data(), out.size());
+}
+
+// mlock family: every page is resident anyway; accepted with the argument
+// checks of mlock(2).
+SysResult<void> sys_mlock(Task& t, uint64_t addr, uint64_t len) {
+  for (uint64_t a = mm::PageDown(addr), end = mm::PageUp(addr + len); a < end;) {
+    const mm::Vma* v = t.mm().FindVma(a);
+    if (v == nullptr) return Err(Errno::kENOMEM);
+    a = v->end;
+  }
+  return {};
+}
+SysResult<void> sys_munlock(Task& t, uint64_t addr, uint64_t len) { return sys_mlock(t, addr, len); }
+SysResult<void> sys_mlockall(Task& t, int flags) {
+  if (flags == 0 || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))) return Err(Errno::kEINVAL);
+  return {};
+}
+SysResult<void> sys_munlockall(Task& t) { return {}; }
+
+}  // namespace bulwark::syscalls
