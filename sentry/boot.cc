@@ -1,0 +1,207 @@
+#include "sentry/boot.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "base/log.h"
+#include "base/unique_fd.h"
+#include "gofer/client.h"
+#include "oci/parse.h"
+#include "sentry/boot_internal.h"
+#include "sentry/fsimpl/host/notifier.h"
+#include "sentry/kernel/signal_ops.h"
+#include "sentry/kernel/thread_group.h"
+
+namespace bulwark::sentry {
+
+namespace {
+
+// Sparse size of the memory file: application memory is bounded by cgroup
+// limits and the host, not by this.
+constexpr uint64_t kMemoryFileSize = uint64_t{1} << 40;
+
+// Signals the runtime forwards to the sentry for the container's init.
+constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+                                     SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP, SIGALRM};
+
+[[noreturn]] void Fail(const std::string& msg) {
+  fprintf(stderr, "bulwark: %s\n", msg.c_str());
+  LOG_ERROR("%s", msg.c_str());
+  _exit(1);
+}
+
+bool ParseIntFlag(std::string_view arg, std::string_view name, int* out) {
+  if (arg.substr(0, name.size()) != name) return false;
+  *out = atoi(std::string(arg.substr(name.size())).c_str());
+  return true;
+}
+
+BootOptions ParseArgs(int argc, char** argv) {
+  BootOptions o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "boot") continue;
+    if (ParseIntFlag(a, "--spec-fd=", &o.spec_fd)) continue;
+    if (ParseIntFlag(a, "--gofer-fd=", &o.gofer_fd)) continue;
+    if (ParseIntFlag(a, "--debug-log-fd=", &o.debug_log_fd)) continue;
+    if (a.starts_with("--platform=")) {
+      o.platform = a.substr(11);
+    } else if (a.starts_with("--overlay=")) {
+      o.overlay = a.substr(10);
+    } else if (a == "--strace") {
+      o.strace = true;
+    } else {
+      Fail("boot: unknown argument " + std::string(a));
+    }
+  }
+  if (o.spec_fd < 0 || o.gofer_fd < 0) Fail("boot: --spec-fd and --gofer-fd are required");
+  if (o.overlay != "tmpfs" && o.overlay != "none")
+    Fail("--overlay=" + o.overlay + ": must be tmpfs or none");
+  return o;
+}
+
+std::string ReadAll(int fd) {
+  std::string s;
+  char buf[65536];
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    s.append(buf, static_cast<size_t>(n));
+  }
+  return s;
+}
+
+std::string ReadHostFile(const char* path) {
+  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+  return fd ? ReadAll(fd.get()) : std::string();
+}
+
+// Confines the sentry to an empty, read-only root: the runtime gave us a
+// private mount namespace; a fresh tmpfs becomes "/" and the host's tree is
+// detached. After this no host path can be opened.
+Result<void> EnterEmptyRoot() {
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return HostError("make / private");
+  if (mount("bulwark-sentry", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0500") != 0)
+    return HostError("mount empty root");
+  if (mkdir("/tmp/old", 0500) != 0) return HostError("mkdir old root");
+  if (syscall(SYS_pivot_root, "/tmp", "/tmp/old") != 0) return HostError("pivot_root");
+  if (chdir("/") != 0) return HostError("chdir /");
+  if (umount2("/old", MNT_DETACH) != 0) return HostError("detach old root");
+  if (rmdir("/old") != 0) return HostError("rmdir old root");
+  if (mount(nullptr, "/", nullptr, MS_REMOUNT | MS_RDONLY | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+    return HostError("remount root read-only");
+  return {};
+}
+
+// Drops every capability and sets no_new_privs: the sentry needs none to
+// trace its own children and use the fds it already holds.
+Result<void> DropPrivileges() {
+  for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+      return HostError("drop capability from the bounding set");
+  }
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+    return HostError("clear ambient capabilities");
+  cap_t caps = cap_init();
+  int rc = cap_set_proc(caps);
+  cap_free(caps);
+  if (rc != 0) return HostError("drop capabilities");
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return HostError("set no_new_privs");
+  // TODO(#7): seccomp allow-list of host syscalls.
+  return {};
+}
+
+void ForwardSignals(kernel::Kernel* k, sigset_t set) {
+  while (true) {
+    siginfo_t info;
+    int sig = sigwaitinfo(&set, &info);
+    if (sig < 0) continue;
+    std::lock_guard<std::mutex> lock(k->mu);
+    kernel::ThreadGroup* init = k->init();
+    if (init == nullptr || init->zombie) continue;
+    // From outside the sandbox: init gets it even without a handler.
+    kernel::SendGroupSignal(*init, kernel::MakeSigInfo(sig, SI_USER, 0, 0),
+                            kernel::SignalSource::kOutside);
+  }
+}
+
+}  // namespace
+
+int BootMain(int argc, char** argv) {
+  log::SetComponent("sentry");
+  BootOptions opts = ParseArgs(argc, argv);
+  if (opts.debug_log_fd >= 0) log::SetDebugFd(fcntl(opts.debug_log_fd, F_DUPFD_CLOEXEC, 3));
+  if (opts.debug_log_fd >= 0) close(opts.debug_log_fd);
+  // Diagnostics belong in the debug log; the sentry's stderr is the
+  // container's.
+  log::SetStderr(false);
+
+  std::string spec_text = ReadAll(opts.spec_fd);
+  close(opts.spec_fd);
+  auto spec = oci::ParseSpec(spec_text);
+  if (!spec) Fail(spec.error().message);
+
+  // Forwarded signals are taken by one thread with sigwaitinfo; every other
+  // thread (and so every stub forked from one) inherits them blocked.
+  sigset_t fwd;
+  sigemptyset(&fwd);
+  for (int s : kForwardedSignals) sigaddset(&fwd, s);
+  pthread_sigmask(SIG_BLOCK, &fwd, nullptr);
+
+  HostInfo host;
+  host.cpuinfo = ReadHostFile("/proc/cpuinfo");
+  struct sysinfo si;
+  if (sysinfo(&si) == 0) host.total_memory = static_cast<uint64_t>(si.totalram) * si.mem_unit;
+
+  auto mf = mm::MemoryFile::Create(kMemoryFileSize);
+  if (!mf) Fail("memory file: " + mf.error().message);
+  auto platform = platform::Create(opts.platform, (*mf)->fd());
+  if (!platform) Fail(platform.error().message);
+
+  kernel::KernelOptions kopts;
+  kopts.strace = opts.strace;
+  if (!spec->hostname.empty()) kopts.hostname = spec->hostname;
+  if (!spec->domainname.empty()) kopts.domainname = spec->domainname;
+  kernel::Kernel k(kopts, std::move(*mf), std::move(*platform));
+  k.gofer_client = std::make_shared<gofer::Client>(UniqueFd(opts.gofer_fd));
+
+  if (auto r = EnterEmptyRoot(); !r) Fail("confine sentry: " + r.error().message);
+  if (auto r = DropPrivileges(); !r) Fail("confine sentry: " + r.error().message);
+
+  auto notifier = fsimpl::host::Notifier::Start(k.mu);
+  if (!notifier) Fail(std::string("host fd notifier: ") + ErrnoName(notifier.error()));
+  {
+    std::lock_guard<std::mutex> lock(k.mu);
+    if (auto r = SetUpMounts(k, *spec, opts, host, *notifier); !r) Fail(r.error().message);
+    if (auto r = StartInit(k, *spec, *notifier); !r) Fail(r.error().message);
+  }
+  std::thread(ForwardSignals, &k, fwd).detach();
+
+  int status = k.WaitForInit();
+  LOG_DEBUG("init exited with status %#x", status);
+  // The sentry is pid 1 of its own pid namespace and cannot die by an
+  // arbitrary signal sent to itself, so a signal death is reported as
+  // 128+N, which is what runc and the containerd shim report for it.
+  int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  fflush(nullptr);
+  _exit(code);
+}
+
+}  // namespace bulwark::sentry

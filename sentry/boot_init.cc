@@ -1,0 +1,157 @@
+// Creating the sandbox's init task from the OCI spec.
+#include <sys/resource.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/log.h"
+#include "oci/names.h"
+#include "sentry/boot_internal.h"
+#include "sentry/fsimpl/host/host_file.h"
+#include "sentry/fsimpl/host/notifier.h"
+#include "sentry/kernel/exec.h"
+#include "sentry/kernel/task.h"
+#include "sentry/vfs/ops.h"
+
+namespace bulwark::sentry {
+
+namespace {
+
+constexpr char kDefaultPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+uint64_t CapMask(const std::vector<std::string>& names) {
+  uint64_t m = 0;
+  for (const auto& n : names)
+    if (auto c = oci::CapabilityNumber(n)) m |= uint64_t{1} << *c;
+  return m;
+}
+
+kernel::Credentials CredsFromSpec(const oci::Process& p) {
+  kernel::Credentials c;
+  c.ruid = c.euid = c.suid = c.fsuid = p.user.uid;
+  c.rgid = c.egid = c.sgid = c.fsgid = p.user.gid;
+  c.groups.assign(p.user.additional_gids.begin(), p.user.additional_gids.end());
+  c.cap_bounding = CapMask(p.capabilities.bounding);
+  c.cap_effective = CapMask(p.capabilities.effective);
+  c.cap_permitted = CapMask(p.capabilities.permitted);
+  c.cap_inheritable = CapMask(p.capabilities.inheritable);
+  c.cap_ambient = CapMask(p.capabilities.ambient);
+  return c;
+}
+
+std::string EnvValue(const std::vector<std::string>& env, const std::string& name) {
+  for (const auto& e : env)
+    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=')
+      return e.substr(name.size() + 1);
+  return "";
+}
+
+// Finds args[0] like runc (exec.LookPath in the container's PATH): names
+// without a slash are searched in PATH, and the error wording is what
+// Podman and containerd pattern-match.
+Result<std::string> LookPath(const vfs::ResolveContext& ctx, const std::string& file,
+                             const std::vector<std::string>& env) {
+  auto executable = [&](const std::string& p) -> SysResult<void> {
+    auto path = TRY(vfs::Resolve(ctx, p, vfs::kFollow));
+    auto st = TRY(path.ino().GetStat());
+    if (S_ISDIR(st.mode)) return Err(Errno::kEACCES);
+    if (!(st.mode & 0111)) return Err(Errno::kEACCES);
+    return {};
+  };
+  if (file.find('/') != std::string::npos) {
+    auto r = executable(file);
+    if (!r) {
+      if (r.error() == Errno::kEACCES)
+        return MakeError("exec: \"" + file + "\": permission denied", EACCES);
+      return MakeError("exec: \"" + file + "\": stat " + file + ": no such file or directory", ENOENT);
+    }
+    return file;
+  }
+  std::string path = EnvValue(env, "PATH");
+  if (path.empty()) path = kDefaultPath;
+  for (size_t i = 0; i <= path.size();) {
+    size_t j = path.find(':', i);
+    if (j == std::string::npos) j = path.size();
+    std::string dir = path.substr(i, j - i);
+    if (dir.empty()) dir = ".";
+    std::string cand = dir + "/" + file;
+    if (executable(cand)) return cand;
+    i = j + 1;
+  }
+  return MakeError("exec: \"" + file + "\": executable file not found in $PATH", ENOENT);
+}
+
+// The sentry's own limits as defaults, overridden by process.rlimits.
+void SetRlimits(kernel::ThreadGroup& tg, const oci::Process& p) {
+  for (int r = 0; r < RLIM_NLIMITS; ++r) {
+    struct rlimit rl;
+    if (getrlimit(r, &rl) == 0) tg.rlimits[r] = kernel::Rlimit{rl.rlim_cur, rl.rlim_max};
+  }
+  for (const auto& rl : p.rlimits)
+    if (auto r = oci::RlimitResource(rl.type)) tg.rlimits[*r] = kernel::Rlimit{rl.soft, rl.hard};
+}
+
+}  // namespace
+
+Result<void> StartInit(kernel::Kernel& k, const oci::Spec& spec,
+                       std::shared_ptr<fsimpl::host::Notifier> notifier) {
+  const oci::Process& p = spec.process;
+  pid_t pid = k.AllocPid();
+  auto tg = std::make_shared<kernel::ThreadGroup>(pid);
+  SetRlimits(*tg, p);
+  tg->start_time_ns = k.UptimeNs();
+  auto t = std::make_unique<kernel::Task>(k, pid, tg);
+  t->creds() = CredsFromSpec(p);
+  t->mm_ = std::make_shared<mm::MemoryManager>(k.memory_file(), k.platform());
+  t->fds_ = std::make_shared<kernel::FdTable>();
+  t->fs_ = std::make_shared<kernel::FsContext>();
+  t->fs().root = k.mounts().RootPath();
+  t->fs().umask = p.user.umask.value_or(022);
+
+  for (int fd = 0; fd <= 2; ++fd) {
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) continue;  // closed stdio stays closed in the sandbox
+    auto file = fsimpl::host::ImportHostFile(UniqueFd(copy), notifier);
+    if (!file) return MakeError("import stdio fd " + std::to_string(fd) + ": " + ErrnoName(file.error()));
+    (void)t->fds().InstallAt(fd, *file, false, tg->rlimits[RLIMIT_NOFILE].cur);
+  }
+
+  vfs::ResolveContext ctx;
+  ctx.root = ctx.start = t->fs().root;
+  ctx.creds = &t->creds();
+  ctx.task = t.get();
+  ctx.mounts = &k.mounts();
+  ctx.umask = t->fs().umask;
+
+  // The working directory; runc creates it when missing.
+  auto cwd = vfs::Resolve(ctx, p.cwd, vfs::kFollow | vfs::kDirectory);
+  if (!cwd && cwd.error() == Errno::kENOENT) {
+    vfs::ResolveContext root_ctx = ctx;
+    root_ctx.creds = nullptr;
+    std::string prefix;
+    for (size_t i = 1; i <= p.cwd.size(); ++i) {
+      if (i == p.cwd.size() || p.cwd[i] == '/') {
+        prefix = p.cwd.substr(0, i);
+        (void)vfs::Mkdir(root_ctx, prefix, 0755);
+      }
+    }
+    cwd = vfs::Resolve(ctx, p.cwd, vfs::kFollow | vfs::kDirectory);
+  }
+  if (!cwd) return MakeError("process.cwd " + p.cwd + ": " + ErrnoName(cwd.error()));
+  t->fs().cwd = *cwd;
+  ctx.start = *cwd;
+
+  std::string path = TRY(LookPath(ctx, p.args[0], p.env));
+  auto r = kernel::Exec(*t, ctx, path, p.args, p.env);
+  if (!r) {
+    int e = ToInt(r.error());
+    return MakeError("exec: \"" + p.args[0] + "\": " + strerror(e), e);
+  }
+  k.AddThreadGroup(tg);
+  k.SetInit(tg);
+  k.StartTask(std::move(t));
+  return {};
+}
+
+}  // namespace bulwark::sentry

@@ -1,0 +1,54 @@
+#include "sentry/kernel/exec.h"
+
+#include "base/log.h"
+#include "sentry/loader/loader.h"
+#include "sentry/vfs/ops.h"
+
+namespace bulwark::kernel {
+
+SysResult<void> Exec(Task& t, const vfs::ResolveContext& ctx, const std::string& path,
+                     std::vector<std::string> argv, std::vector<std::string> envp) {
+  if (t.tg().tasks.size() > 1) {
+    // TODO(#4): de_thread: kill the other threads first.
+    return Err(Errno::kEAGAIN);
+  }
+  auto new_mm = std::make_shared<mm::MemoryManager>(t.kernel().memory_file(), t.kernel().platform());
+  auto open = [&ctx](const std::string& p) { return vfs::OpenExecutable(ctx, p); };
+  loader::LoadedImage img = TRY(loader::LoadExecutable(t, *new_mm, path, std::move(argv),
+                                                       std::move(envp), open));
+  // Point of no return (flush_old_exec).
+  t.mm_ = std::move(new_mm);
+  if (t.fds_.use_count() > 1) t.fds_ = t.fds().Fork();  // unshare_files
+  t.fds().CloseOnExec();
+  if (t.tg().handlers.use_count() > 1)
+    t.tg().handlers = std::make_shared<SignalHandlers>(*t.tg().handlers);
+  for (auto& act : t.tg().handlers->actions) {
+    // Handled signals revert to SIG_DFL; ignored ones stay ignored.
+    if (act.handler != reinterpret_cast<uint64_t>(SIG_IGN)) act = KSigAction{};
+    act.flags &= 0;
+  }
+  t.altstack = stack_t{nullptr, SS_DISABLE, 0};
+  t.clear_child_tid = 0;
+  t.robust_list = 0;
+  t.tg().exe = img.exe;
+  size_t slash = path.rfind('/');
+  t.comm = path.substr(slash == std::string::npos ? 0 : slash + 1, 15);
+  auto& r = t.regs().regs;
+  uint64_t cs = r.cs, ss = r.ss;
+  r = user_regs_struct{};
+  r.rip = img.entry;
+  r.rsp = img.rsp;
+  r.cs = cs ? cs : 0x33;
+  r.ss = ss ? ss : 0x2b;
+  r.eflags = 0x202;  // IF and the always-one bit
+  t.fp().Reset();
+  t.fp_dirty = true;
+  if (t.vfork_parent && !t.vfork_done) {
+    t.vfork_done = true;
+    t.vfork_parent->vfork_done.Notify();
+  }
+  t.vfork_parent.reset();
+  return {};
+}
+
+}  // namespace bulwark::kernel
