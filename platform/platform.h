@@ -68,12 +68,24 @@ class AddressSpace {
 class Context {
  public:
   virtual ~Context() = default;
-  // Runs application code in `as` with `regs` and `fp` until an event.
-  // On return regs and fp hold the application's state at the event.
-  virtual Event Switch(AddressSpace& as, Registers& regs, FpState& fp) = 0;
+  // Runs application code in `as` with `regs` until an event. On return regs
+  // hold the application's registers at the event. Floating-point state is
+  // not exchanged here (fetching it on every syscall would cost a host call
+  // each time): it stays with the context; see Get/SetFpState.
+  virtual Event Switch(AddressSpace& as, Registers& regs) = 0;
   // Makes a concurrent or the next Switch() return kInterrupted soon.
   // Thread-safe.
   virtual void Interrupt() = 0;
+  // The application's FP state as of the last event, or as last set. A
+  // context that has never run and was never set has the state of a fresh
+  // exec (FpState::Reset). Needed only to build or restore signal frames and
+  // at fork; may cost a host call.
+  virtual SysResult<void> GetFpState(FpState& fp) = 0;
+  // Replaces the application's FP state from the next Switch() on (also
+  // when that Switch runs in another address space than the last one, e.g.
+  // after execve or for a fork child's first run). EINVAL for an MXCSR with
+  // reserved bits set.
+  virtual SysResult<void> SetFpState(const FpState& fp) = 0;
 };
 
 struct Capabilities {

@@ -1,0 +1,128 @@
+// The ptrace platform: registration, CPU pinning, capabilities.
+//
+// Overview (files in this directory):
+//   stub_amd64.S, stub.cc  the stub code page, mapped once at or above
+//                          kMaxUserAddress, and ForkStub: a raw fork from the
+//                          calling sentry thread that leaves a traced stub with
+//                          only that page and the memory file (as fd 3).
+//   address_space.cc       one stub process per AddressSpace; MapFile, Unmap
+//                          and Protect inject mmap/munmap/mprotect at the stub
+//                          page's `syscall; int3`.
+//   context.cc             Switch: PTRACE_SETREGS (when changed), PTRACE_SYSEMU,
+//                          waitpid; events from the stop; Interrupt via SIGUSR2
+//                          through a pidfd; FP state fetched and set lazily.
+// Every tracing call for a stub is made by the sentry thread that forked it
+// (ptrace ties a tracee to one tracer thread).
+#include <sched.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "base/log.h"
+#include "platform/platform.h"
+#include "platform/ptrace/address_space.h"
+#include "platform/ptrace/context.h"
+#include "platform/ptrace/ptrace_sys.h"
+#include "platform/ptrace/stub.h"
+
+namespace bulwark::platform::ptrace_impl {
+namespace {
+
+// Every ptrace stop is a wake-up of the other side; across CPUs that costs
+// ~40 µs on the target hosts instead of ~8 µs (platform-probes.md). So each
+// task thread is pinned to one CPU, chosen round-robin, before it creates its
+// context or forks a stub; stubs inherit the affinity.
+std::atomic<unsigned> next_cpu{0};
+thread_local bool thread_pinned = false;
+
+std::vector<int> AllowedCpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  }
+  return cpus;
+}
+
+uint32_t MxcsrMask() {
+  alignas(16) uint8_t area[512] = {};
+  // SAFETY: fxsave64 stores exactly 512 bytes at a 16-byte aligned address.
+  asm volatile("fxsave64 %0" : "=m"(area));
+  uint32_t mask;
+  std::memcpy(&mask, area + 28, sizeof(mask));
+  return mask != 0 ? mask : 0xffbf;  // 0 means the default (Intel SDM 11.6.6)
+}
+
+class PtracePlatform final : public Platform {
+ public:
+  PtracePlatform(int memory_file_fd, StubPage page, std::vector<int> cpus)
+      : memory_file_fd_(memory_file_fd), page_(page), cpus_(std::move(cpus)),
+        mxcsr_mask_(MxcsrMask()) {}
+
+  const char* Name() const override { return "ptrace"; }
+
+  Capabilities Caps() const override {
+    Capabilities caps;
+    caps.max_user_address = kMaxUserAddress;
+    return caps;
+  }
+
+  SysResult<std::unique_ptr<AddressSpace>> NewAddressSpace() override {
+    PinCurrentThread();
+    return TRY(PtraceAddressSpace::Create(page_, memory_file_fd_));
+  }
+
+  std::unique_ptr<Context> NewContext() override {
+    PinCurrentThread();
+    return std::make_unique<PtraceContext>(mxcsr_mask_);
+  }
+
+ private:
+  void PinCurrentThread() {
+    if (thread_pinned || cpus_.empty()) return;
+    thread_pinned = true;
+    int cpu = cpus_[next_cpu.fetch_add(1) % cpus_.size()];
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+      LOG_WARN("ptrace: pinning thread %d to CPU %d: %s", CurrentTid(), cpu, strerror(errno));
+    }
+  }
+
+  const int memory_file_fd_;  // not owned
+  const StubPage page_;
+  const std::vector<int> cpus_;  // empty: do not pin
+  const uint32_t mxcsr_mask_;
+};
+
+Result<std::unique_ptr<Platform>> NewPtracePlatform(int memory_file_fd) {
+  auto page = GetStubPage();
+  if (!page) {
+    return MakeError(std::string("ptrace: cannot map the stub page: ") + ErrnoName(page.error()),
+                     ToInt(page.error()));
+  }
+  // Probe: can this host fork, trace and strip a stub?
+  auto probe = ForkStub(*page, memory_file_fd);
+  if (!probe) {
+    return MakeError(std::string("ptrace: cannot start a traced stub process (seccomp, "
+                                 "missing CAP_SYS_PTRACE or an LSM?): ") +
+                         ErrnoName(probe.error()),
+                     ToInt(probe.error()));
+  }
+  KillAndReap(probe->pidfd.get());
+  std::vector<int> cpus;
+  const char* nopin = std::getenv("BULWARK_PTRACE_NOPIN");
+  if (nopin == nullptr || std::strcmp(nopin, "1") != 0) cpus = AllowedCpus();
+  return std::make_unique<PtracePlatform>(memory_file_fd, *page, std::move(cpus));
+}
+
+}  // namespace
+
+BULWARK_REGISTER_PLATFORM(ptrace, NewPtracePlatform);
+
+}  // namespace bulwark::platform::ptrace_impl

@@ -1,0 +1,219 @@
+#include "platform/ptrace/stub.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "base/log.h"
+#include "platform/ptrace/ptrace_sys.h"
+
+extern "C" {
+// stub_amd64.S
+extern const char bulwark_ptrace_stub_begin[];
+extern const char bulwark_ptrace_stub_syscall[];
+extern const char bulwark_ptrace_stub_end[];
+}
+
+namespace bulwark::platform::ptrace_impl {
+namespace {
+
+// First candidates for the stub page; the first free one wins, and then
+// the lowest free page above kMaxUserAddress per /proc/self/maps.
+constexpr uint64_t kStubHintStep = 16ull << 20;
+constexpr int kStubHintCount = 4;
+constexpr int kMapsAttempts = 8;
+
+// Exit statuses of a stub that failed before jumping to the stub page
+// (statuses below 134 are errnos of the stub page's munmap).
+enum StubExit : int {
+  kExitPdeathsig = 200,
+  kExitReparented = 201,
+  kExitTraceme = 202,
+  kExitDup = 203,
+  kExitCloseRange = 204,
+  kExitRseq = 205,
+};
+
+std::vector<Mapping> ReadOwnMappings() {
+  std::vector<Mapping> maps;
+  FILE* f = std::fopen("/proc/self/maps", "re");
+  if (f == nullptr) return maps;
+  char line[512];
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    char* dash = nullptr;
+    uint64_t start = std::strtoull(line, &dash, 16);
+    if (dash == nullptr || *dash != '-') continue;
+    uint64_t end = std::strtoull(dash + 1, nullptr, 16);
+    maps.push_back({start, end});
+    // A line longer than the buffer: skip its tail.
+    while (std::strchr(line, '\n') == nullptr && std::fgets(line, sizeof(line), f) != nullptr) {
+    }
+  }
+  std::fclose(f);
+  return maps;
+}
+
+SysResult<StubPage> MapStubPage() {
+  // SAFETY: the three symbols delimit the stub code in stub_amd64.S; only
+  // their addresses are used, to copy that byte range.
+  const char* begin = bulwark_ptrace_stub_begin;
+  size_t size = static_cast<size_t>(bulwark_ptrace_stub_end - begin);
+  uint64_t syscall_offset = static_cast<uint64_t>(bulwark_ptrace_stub_syscall - begin);
+  if (size > kPageSize) {
+    LOG_ERROR("ptrace: stub code is %zu bytes, more than a page", size);
+    return Err(Errno::kEINVAL);
+  }
+  for (int attempt = 0; attempt < kStubHintCount + kMapsAttempts; attempt++) {
+    uint64_t hint = kMaxUserAddress + attempt * kStubHintStep;
+    if (attempt >= kStubHintCount) {
+      // E.g. the sentry's large memory-file mapping may cover the hints.
+      hint = FindStubAddress(ReadOwnMappings());
+      if (hint == 0) break;
+    }
+    // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
+    void* p = ::mmap(reinterpret_cast<void*>(hint), kPageSize, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED) {
+      if (errno == EEXIST) continue;  // taken (maybe just now, by another thread)
+      return Err(HostErrno());
+    }
+    // SAFETY: comparing the address only.
+    if (reinterpret_cast<uint64_t>(p) != hint) {  // kernel without NOREPLACE
+      ::munmap(p, kPageSize);
+      continue;
+    }
+    std::memset(p, 0xcc, kPageSize);  // int3 everywhere else
+    std::memcpy(p, begin, size);
+    if (::mprotect(p, kPageSize, PROT_READ | PROT_EXEC) != 0) {
+      Errno e = HostErrno();
+      ::munmap(p, kPageSize);
+      return Err(e);
+    }
+    // `syscall` is 2 bytes and `int3` 1: the SIGTRAP stop reports rip after
+    // the int3.
+    return StubPage{hint, hint + syscall_offset, hint + syscall_offset + 3};
+  }
+  LOG_ERROR("ptrace: no free page for the stub in [%#lx, %#lx)", kMaxUserAddress, kTaskSize);
+  return Err(Errno::kENOMEM);
+}
+
+[[noreturn]] void Exit(int status) {
+  // SAFETY: raw syscall in the forked child.
+  ::syscall(SYS_exit_group, status);
+  __builtin_unreachable();
+}
+
+// Runs in the forked child, which is a copy of a multithreaded process: only
+// raw syscalls, no allocation, no locks.
+[[noreturn]] void StubChild(uint64_t entry, int memory_file_fd, pid_t sentry_pid) {
+  // SAFETY (whole function): raw syscalls on this process only; the child
+  // has its own copy of the sentry's memory, so reading locals and the
+  // thread pointer is fine.
+  if (::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) Exit(kExitPdeathsig);
+  if (::syscall(SYS_getppid) != sentry_pid) Exit(kExitReparented);
+  if (::syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0) != 0) Exit(kExitTraceme);
+  // glibc registered an rseq area in this thread's TLS, and fork inherits
+  // the registration. The stub page unmaps the TLS, after which the kernel's
+  // rseq updates on every reschedule would fail and force a SIGSEGV, so
+  // unregister (the length is 32 up to glibc 2.39, __rseq_size later).
+  if (__rseq_size > 0) {
+    void* area = static_cast<char*>(__builtin_thread_pointer()) + __rseq_offset;
+    if (::syscall(SYS_rseq, area, 32, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) != 0 &&
+        ::syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) != 0) {
+      Exit(kExitRseq);
+    }
+  }
+  if (memory_file_fd != kStubMemoryFd &&
+      ::syscall(SYS_dup2, memory_file_fd, kStubMemoryFd) != kStubMemoryFd) {
+    Exit(kExitDup);
+  }
+  if (::syscall(SYS_close_range, 0, kStubMemoryFd - 1, 0) != 0 ||
+      ::syscall(SYS_close_range, kStubMemoryFd + 1, ~0u, 0) != 0) {
+    Exit(kExitCloseRange);
+  }
+  // From here on signals are reported to the tracer, which suppresses them.
+  uint64_t empty_mask = 0;
+  ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, nullptr, sizeof(empty_mask));
+  // SAFETY: the stub page is mapped RX at `entry` in this copy of the
+  // sentry's address space; its code needs no stack and never returns.
+  asm volatile("jmp *%0" : : "r"(entry) : "memory");
+  __builtin_unreachable();
+}
+
+}  // namespace
+
+uint64_t FindStubAddress(std::vector<Mapping> maps) {
+  std::sort(maps.begin(), maps.end(),
+            [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
+  uint64_t candidate = kMaxUserAddress;
+  for (const Mapping& m : maps) {
+    if (m.end <= candidate) continue;
+    if (m.start >= candidate + kPageSize) break;  // free gap at candidate
+    candidate = (m.end + kPageSize - 1) & ~(kPageSize - 1);
+  }
+  return candidate + kPageSize <= kTaskSize ? candidate : 0;
+}
+
+SysResult<StubPage> GetStubPage() {
+  static const SysResult<StubPage> page = MapStubPage();
+  return page;
+}
+
+SysResult<Stub> ForkStub(const StubPage& page, int memory_file_fd) {
+  pid_t sentry_pid = ::getpid();
+  // Block all signals across the fork so no sentry handler runs in the child
+  // before it is traced; the child clears its mask once traced.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int pidfd = -1;
+  // SAFETY: raw clone without CLONE_VM is fork without glibc's atfork
+  // handlers; the child runs StubChild on its copy of this stack and never
+  // returns into glibc. CLONE_PIDFD stores the pidfd in `pidfd` (parent_tid).
+  long r = ::syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, nullptr, 0);
+  if (r == 0) StubChild(page.addr, memory_file_fd, sentry_pid);
+  Errno clone_errno = HostErrno();
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (r < 0) return Err(clone_errno);
+  Stub stub{static_cast<pid_t>(r), UniqueFd(pidfd)};
+
+  auto status = WaitTracee(stub.pid);
+  if (!status) {
+    KillAndReap(stub.pidfd.get());
+    return Err(status.error());
+  }
+  if (WIFEXITED(*status)) {
+    int code = WEXITSTATUS(*status);
+    LOG_ERROR("ptrace: stub %d exited during setup with status %d", stub.pid, code);
+    return Err(code > 0 && code < 134 ? FromInt(code) : Errno::kEPERM);
+  }
+  if (WIFSIGNALED(*status)) {
+    LOG_ERROR("ptrace: stub %d killed by signal %d during setup", stub.pid, WTERMSIG(*status));
+    return Err(Errno::kECHILD);
+  }
+  if (WSTOPSIG(*status) != SIGSTOP) {
+    LOG_ERROR("ptrace: stub %d stopped by signal %d during setup", stub.pid, WSTOPSIG(*status));
+    KillAndReap(stub.pidfd.get());
+    return Err(Errno::kECHILD);
+  }
+  // SAFETY: PTRACE_SETOPTIONS takes the option bits as `data`.
+  auto set = PtraceRequest(PTRACE_SETOPTIONS, stub.pid, nullptr,
+                           reinterpret_cast<void*>(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD));
+  if (!set) {
+    KillAndReap(stub.pidfd.get());
+    return Err(set.error());
+  }
+  return stub;
+}
+
+}  // namespace bulwark::platform::ptrace_impl
