@@ -15,6 +15,7 @@ using platform::Event;
 using platform::FpState;
 using platform::Registers;
 
+constexpr uint64_t kSaRestorer = 0x04000000;  // SA_RESTORER, not in glibc headers
 constexpr uint64_t kStack = 0x10000000;
 constexpr uint64_t kStackSize = 16 * 4096;
 constexpr uint64_t kData = 0x20000000;
@@ -95,7 +96,7 @@ TEST_F(KernelTest, UnimplementedSyscallIsEnosys) {
 TEST_F(KernelTest, SignalHandlerFrameAndSigreturn) {
   constexpr uint64_t kHandler = 0x401000, kRestorer = 0x402000, kResume = 0x400100;
   StartInit([](Task& t) {
-    KSigAction act{kHandler, SA_RESTORER | SA_SIGINFO, kRestorer, 0};
+    KSigAction act{kHandler, kSaRestorer | SA_SIGINFO, kRestorer, 0};
     ASSERT_TRUE(t.CopyOutBytes(kData, &act, sizeof(act)).has_value());
   });
   platform_->PushStep([](Registers& r, FpState&) {
