@@ -84,6 +84,9 @@ class Inode : public std::enable_shared_from_this<Inode> {
   }
 
   virtual SysResult<std::string> Readlink() { return Err(Errno::kEINVAL); }
+  // The target as `task` sees it: procfs's self and thread-self name the
+  // caller. Resolution and readlink(2) use this when they have a task.
+  virtual SysResult<std::string> ReadlinkAs(kernel::Task& task) { return Readlink(); }
   // "Magic" links (procfs fd/N, exe, cwd, root) resolve to a path of the
   // caller's kernel object rather than by text. nullopt: an ordinary link.
   virtual std::optional<SysResult<Path>> FollowMagicLink(kernel::Task& task);
