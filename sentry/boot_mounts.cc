@@ -1,5 +1,7 @@
 // The sandbox's mount tree, built from the OCI spec at boot.
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <set>
 
@@ -119,6 +121,13 @@ Result<void> SetUpMounts(kernel::Kernel& k, const oci::Spec& spec, const BootOpt
                          const HostInfo& host,
                          std::shared_ptr<fsimpl::host::Notifier> notifier) {
   fsimpl::dev::DevOptions dev_opts;
+  // /dev/tty is the terminal the container's stdio is on, if any.
+  // TODO(#3): the caller's controlling terminal once the sandbox has ptys.
+  for (int fd = 0; fd <= 2 && !dev_opts.tty; ++fd) {
+    if (!isatty(fd)) continue;
+    auto tty = fsimpl::host::HostFd::Import(UniqueFd(fcntl(fd, F_DUPFD_CLOEXEC, 3)), notifier);
+    if (tty) dev_opts.tty = *tty;
+  }
   auto opener = fsimpl::dev::DeviceOpener(dev_opts);
 
   // The root: attach point 0 of the gofer, under an overlay unless the
@@ -155,7 +164,6 @@ Result<void> SetUpMounts(kernel::Kernel& k, const oci::Spec& spec, const BootOpt
       TRY(Attach(k, m.destination, fsimpl::proc::CreateProcFs(k, host.cpuinfo, fsimpl::proc::ProcOptions{host.total_memory}),
                  "proc", "proc", mo.flags));
     } else if (m.type == "tmpfs" && m.destination == "/dev") {
-      dev_opts.open_fifo = nullptr;
       auto dev = fsimpl::dev::CreateDevFs(dev_opts);
       if (!dev) return MakeError(where + ": devfs: " + ErrnoName(dev.error()));
       TRY(Attach(k, m.destination, *dev, "tmpfs", m.source.empty() ? "tmpfs" : m.source, mo.flags));
