@@ -9,6 +9,7 @@ PKGS=(
   busybox-static
   golang-github-opencontainers-specs-dev
   iproute2 procps util-linux
+  jq coreutils binutils
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -177,6 +177,7 @@ int BootMain(int argc, char** argv) {
 
   kernel::KernelOptions kopts;
   kopts.strace = opts.strace;
+  kopts.total_memory = host.total_memory;
   if (!spec->hostname.empty()) kopts.hostname = spec->hostname;
   if (!spec->domainname.empty()) kopts.domainname = spec->domainname;
   kernel::Kernel k(kopts, std::move(*mf), std::move(*platform));

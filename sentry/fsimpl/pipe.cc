@@ -36,9 +36,9 @@ SysResult<size_t> Pipe::Read(vfs::IoVecs dst) {
 }
 
 SysResult<size_t> Pipe::Write(vfs::IoVecs src) {
-  if (readers_ == 0) return Err(Errno::kEPIPE);
   size_t want = vfs::TotalLength(src);
-  if (want == 0) return 0;
+  if (want == 0) return 0;  // even without readers, as pipe_write() does
+  if (readers_ == 0) return Err(Errno::kEPIPE);
   size_t room = capacity_ - size_;
   if (room == 0 || (want <= kPipeBuf && room < want)) return Err(Errno::kEAGAIN);
   if (buf_.size() != capacity_) buf_.resize(capacity_);

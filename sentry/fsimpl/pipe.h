@@ -124,4 +124,12 @@ SysResult<std::shared_ptr<vfs::FileDescription>> OpenFifo(kernel::Task& t,
                                                           std::shared_ptr<Pipe> pipe,
                                                           const vfs::Path& path, int flags);
 
+// OpenFifo for the FIFO inode at `path`, with one Pipe per inode for as
+// long as any end is open (the buffer is discarded when the last end
+// closes, as in Linux). Fits memfs::SpecialOpener and dev::DevOptions::
+// open_fifo; `rdev` is ignored.
+SysResult<std::shared_ptr<vfs::FileDescription>> OpenFifoAt(kernel::Task& t,
+                                                            const vfs::Path& path, int flags,
+                                                            uint64_t rdev);
+
 }  // namespace bulwark::fsimpl

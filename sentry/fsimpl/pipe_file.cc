@@ -3,6 +3,7 @@
 #include <sys/sysmacros.h>
 
 #include <atomic>
+#include <map>
 
 #include "sentry/fsimpl/pipe.h"
 #include "sentry/kernel/task.h"
@@ -111,11 +112,10 @@ std::pair<std::shared_ptr<PipeFile>, std::shared_ptr<PipeFile>> NewPipe(
 
 namespace {
 
-// wait_for_partner(): until `counter` moves past `seen`. On failure the
-// caller drops its end again.
-SysResult<void> WaitForPartner(kernel::Task& t, Pipe& pipe, const uint64_t& counter,
-                               uint64_t seen) {
-  while (counter == seen) {
+// wait_for_partner(): until a writer (or reader) opens after `seen`
+// opens. On failure the caller drops its end again.
+SysResult<void> WaitForPartner(kernel::Task& t, Pipe& pipe, bool writer, uint64_t seen) {
+  while ((writer ? pipe.writer_opens() : pipe.reader_opens()) == seen) {
     pipe.queue().Add(&t, 0);
     auto r = t.Block(nullptr);
     pipe.queue().Remove(&t);
@@ -138,7 +138,7 @@ SysResult<std::shared_ptr<vfs::FileDescription>> OpenFifo(kernel::Task& t,
       uint64_t writers_before = pipe->writer_opens();
       auto file = std::make_shared<PipeFile>(pipe, path, flags, seen);
       if (pipe->writers() == 0 && !nonblock)
-        TRY(WaitForPartner(t, *pipe, pipe->writer_opens(), writers_before));
+        TRY(WaitForPartner(t, *pipe, /*writer=*/true, writers_before));
       return file;
     }
     case O_WRONLY: {
@@ -146,12 +146,34 @@ SysResult<std::shared_ptr<vfs::FileDescription>> OpenFifo(kernel::Task& t,
       uint64_t readers_before = pipe->reader_opens();
       auto file = std::make_shared<PipeFile>(pipe, path, flags);
       if (pipe->readers() == 0)
-        TRY(WaitForPartner(t, *pipe, pipe->reader_opens(), readers_before));
+        TRY(WaitForPartner(t, *pipe, /*writer=*/false, readers_before));
       return file;
     }
     default:
       return std::make_shared<PipeFile>(pipe, path, flags);
   }
+}
+
+SysResult<std::shared_ptr<vfs::FileDescription>> OpenFifoAt(kernel::Task& t,
+                                                            const vfs::Path& path, int flags,
+                                                            uint64_t rdev) {
+  struct Entry {
+    std::weak_ptr<vfs::Inode> inode;
+    std::weak_ptr<Pipe> pipe;
+  };
+  // Guarded by the kernel lock.
+  static auto* fifos = new std::map<const vfs::Inode*, Entry>();
+  std::erase_if(*fifos, [](const auto& kv) {
+    return kv.second.inode.expired() || kv.second.pipe.expired();
+  });
+  const std::shared_ptr<vfs::Inode>& inode = path.dentry->inode();
+  Entry& e = (*fifos)[inode.get()];
+  std::shared_ptr<Pipe> pipe = e.pipe.lock();
+  if (!pipe) {
+    pipe = std::make_shared<Pipe>();
+    e = Entry{inode, pipe};
+  }
+  return OpenFifo(t, std::move(pipe), path, flags);
 }
 
 }  // namespace bulwark::fsimpl

@@ -16,6 +16,8 @@ struct Credentials {
   // Capability sets as bitmasks of CAP_* numbers.
   uint64_t cap_effective = 0, cap_permitted = 0, cap_inheritable = 0;
   uint64_t cap_bounding = 0, cap_ambient = 0;
+  // SECBIT_KEEP_CAPS (PR_SET_KEEPCAPS); cleared by execve.
+  bool keep_caps = false;
 
   bool HasCap(int cap) const { return (cap_effective >> cap) & 1; }
   bool InGroup(gid_t gid) const;

@@ -28,6 +28,7 @@ SysResult<void> Exec(Task& t, const vfs::ResolveContext& ctx, const std::string&
     act.flags &= 0;
   }
   t.altstack = stack_t{nullptr, SS_DISABLE, 0};
+  t.creds().keep_caps = false;  // prctl(2): cleared on execve
   t.clear_child_tid = 0;
   t.robust_list = 0;
   t.tg().exe = img.exe;

@@ -2,7 +2,18 @@
 
 #include <climits>
 
+#include "sentry/vfs/locks.h"
+
 namespace bulwark::kernel {
+
+// Closing a file releases this table's POSIX locks on it; dropping the
+// last reference to a description releases its OFD locks.
+
+FdTable::~FdTable() {
+  vfs::Locks().ReleaseOwnerEverywhere(this);
+  entries_.clear();
+  vfs::ReleaseDeadOfdLocks();
+}
 
 SysResult<std::shared_ptr<vfs::FileDescription>> FdTable::Get(int fd) const {
   auto it = entries_.find(fd);
@@ -31,11 +42,16 @@ SysResult<void> FdTable::InstallAt(int fd, std::shared_ptr<vfs::FileDescription>
                                    bool cloexec, uint64_t limit) {
   if (fd < 0 || static_cast<uint64_t>(fd) >= limit) return Err(Errno::kEBADF);
   Entry& e = entries_[fd];
-  // The replaced file is released after the new one is in place, as
-  // dup2(2) does atomically.
+  // The replaced file is closed after the new one is in place, as dup2(2)
+  // does atomically.
   std::shared_ptr<vfs::FileDescription> old = std::move(e.file);
   e.file = std::move(file);
   e.cloexec = cloexec;
+  if (old) {
+    vfs::ReleaseLocksOnClose(*old, this);
+    old.reset();
+    vfs::ReleaseDeadOfdLocks();
+  }
   return {};
 }
 
@@ -44,6 +60,7 @@ SysResult<std::shared_ptr<vfs::FileDescription>> FdTable::Remove(int fd) {
   if (it == entries_.end()) return Err(Errno::kEBADF);
   std::shared_ptr<vfs::FileDescription> file = std::move(it->second.file);
   entries_.erase(it);
+  vfs::ReleaseLocksOnClose(*file, this);
   return file;
 }
 
@@ -55,7 +72,18 @@ SysResult<void> FdTable::SetCloexec(int fd, bool cloexec) {
 }
 
 void FdTable::CloseOnExec() {
-  std::erase_if(entries_, [](const auto& kv) { return kv.second.cloexec; });
+  std::vector<std::shared_ptr<vfs::FileDescription>> closed;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.cloexec) {
+      closed.push_back(std::move(it->second.file));
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& f : closed) vfs::ReleaseLocksOnClose(*f, this);
+  closed.clear();
+  vfs::ReleaseDeadOfdLocks();
 }
 
 void FdTable::CloseRange(unsigned first, unsigned last, bool cloexec_only) {
@@ -67,11 +95,13 @@ void FdTable::CloseRange(unsigned first, unsigned last, bool cloexec_only) {
     for (auto it = begin; it != end; ++it) it->second.cloexec = true;
     return;
   }
-  // Files are released after the table no longer refers to them, so that a
-  // release that looks at the table sees it consistent.
+  // Files are released after the table no longer refers to them.
   std::vector<std::shared_ptr<vfs::FileDescription>> closed;
   for (auto it = begin; it != end; ++it) closed.push_back(std::move(it->second.file));
   entries_.erase(begin, end);
+  for (auto& f : closed) vfs::ReleaseLocksOnClose(*f, this);
+  closed.clear();
+  vfs::ReleaseDeadOfdLocks();
 }
 
 }  // namespace bulwark::kernel

@@ -12,6 +12,11 @@ namespace bulwark::kernel {
 // Guarded by the kernel lock.
 class FdTable {
  public:
+  FdTable() = default;
+  FdTable(const FdTable&) = default;
+  // Releases the POSIX record locks this table owns.
+  ~FdTable();
+
   struct Entry {
     std::shared_ptr<vfs::FileDescription> file;
     bool cloexec = false;

@@ -36,6 +36,10 @@ struct KernelOptions {
   bool strace = false;
   std::string hostname = "bulwark";
   std::string domainname = "(none)";
+  // What sysinfo(2) reports as totalram; 0 = the host's total memory.
+  uint64_t total_memory = 0;
+  // CPUs the sandbox has (sched_getaffinity, getcpu); 0 = the host's.
+  int num_cpus = 0;
 };
 
 class Kernel {

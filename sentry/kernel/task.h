@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "base/result.h"
 #include "platform/platform.h"
@@ -111,6 +112,10 @@ class Task {
   uint64_t clear_child_tid = 0;  // set_tid_address / CLONE_CHILD_CLEARTID
   uint64_t robust_list = 0, robust_list_len = 0;
   std::string comm;  // PR_SET_NAME, 15 bytes max
+  int pdeathsig = 0;          // PR_SET_PDEATHSIG; cleared in fork children
+  bool no_new_privs = false;  // PR_SET_NO_NEW_PRIVS; inherited, kept across exec
+  // sched_setaffinity mask, bit n = CPU n; empty = every CPU. Inherited.
+  std::vector<uint64_t> cpu_affinity;
   bool exiting = false;  // this thread is leaving its run loop
   int exit_code = 0;     // for exit(2) of a single thread
   // vfork parent to release at exec or exit.

@@ -52,14 +52,27 @@ void ExitTask(Task& t) {
   tg.zombie = true;
   tg.pending = PendingSignals{};
   ThreadGroup* init = k.init();
+  // Orphans go to the nearest live ancestor that is a child subreaper,
+  // else to init (prctl(2) PR_SET_CHILD_SUBREAPER).
+  ThreadGroup* reaper = init;
+  for (ThreadGroup* a = tg.parent; a != nullptr; a = a->parent) {
+    if (a->child_subreaper && !a->exiting) {
+      reaper = a;
+      break;
+    }
+  }
   for (auto& child : tg.children) {
-    if (init == nullptr || init == &tg) {
+    // PR_SET_PDEATHSIG: the child asked for a signal when its parent dies.
+    for (Task* ct : child->tasks)
+      if (ct->pdeathsig != 0)
+        SendThreadSignal(*ct, MakeSigInfo(ct->pdeathsig, SI_USER, tg.tgid, 0));
+    if (reaper == nullptr || reaper == &tg) {
       child->parent = nullptr;
       continue;
     }
-    child->parent = init;
-    init->children.push_back(child);
-    if (child->zombie) init->child_events.Notify();
+    child->parent = reaper;
+    reaper->children.push_back(child);
+    if (child->zombie) reaper->child_events.Notify();
   }
   tg.children.clear();
   if (&tg == init) {

@@ -38,6 +38,10 @@ class ThreadGroup {
   int exit_signal = SIGCHLD;  // sent to the parent on exit
 
   std::array<Rlimit, RLIM_NLIMITS> rlimits{};
+  // setpriority(2) nice value, -20..19; inherited by fork children. Linux
+  // keeps it per thread; here a process shares one.
+  int nice = 0;
+  bool child_subreaper = false;  // PR_SET_CHILD_SUBREAPER; not inherited
 
   // Exit state. `exiting`: exit_group or a fatal signal is tearing it down.
   bool exiting = false;

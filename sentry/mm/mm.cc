@@ -363,6 +363,7 @@ std::shared_ptr<MemoryManager> MemoryManager::Fork() const {
   child->start_stack = start_stack;
   child->auxv = auxv;
   child->mmap_base = mmap_base;
+  child->dumpable = dumpable;
   for (auto& [start, v] : vmas_) {
     Vma c = v;
     if (!v.shared) {

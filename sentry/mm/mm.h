@@ -115,6 +115,8 @@ class MemoryManager {
   uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
   uint64_t start_code = 0, end_code = 0, start_data = 0, start_stack = 0;
   std::vector<uint64_t> auxv;  // saved auxv pairs for /proc/<pid>/auxv
+  // prctl(PR_SET_DUMPABLE): per mm as in Linux, so a new image starts at 1.
+  int dumpable = 1;
   // Address to place mmaps below (top-down, as Linux's default layout).
   uint64_t mmap_base = 0;
 

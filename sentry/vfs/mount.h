@@ -38,6 +38,9 @@ class Dentry : public std::enable_shared_from_this<Dentry> {
   // Moves a cached child to new_parent/new_name (after a rename).
   static void MoveChild(Dentry& old_parent, const std::string& old_name, Dentry& new_parent,
                         const std::string& new_name);
+  // Swaps two cached children (after a RENAME_EXCHANGE).
+  static void ExchangeChildren(Dentry& a_parent, const std::string& a_name, Dentry& b_parent,
+                               const std::string& b_name);
 
  private:
   std::string name_;

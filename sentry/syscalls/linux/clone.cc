@@ -62,6 +62,7 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   tg->parent = (f & CLONE_PARENT) && ptg.parent ? ptg.parent : &ptg;
   tg->exit_signal = (f & CLONE_PARENT) ? ptg.exit_signal : req.exit_signal;
   tg->rlimits = ptg.rlimits;
+  tg->nice = ptg.nice;
   tg->exe = ptg.exe;
   tg->start_time_ns = k.UptimeNs();
   if (f & CLONE_SIGHAND)
@@ -80,6 +81,8 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   child->creds() = t.creds();
   child->sigmask = t.sigmask;
   child->comm = t.comm;
+  child->no_new_privs = t.no_new_privs;
+  child->cpu_affinity = t.cpu_affinity;  // pdeathsig starts cleared
   child->altstack = (f & CLONE_VM) ? t.altstack : t.altstack;
   child->regs() = t.regs();
   if (t.context) (void)t.context->GetFpState(child->fp());

@@ -1,0 +1,169 @@
+#include "runtime/sandbox.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+#include "base/log.h"
+
+namespace bulwark::runtime {
+namespace {
+
+constexpr unsigned long kSentryNamespaces =
+    CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET;
+
+// Fd numbers in the children (see sentry/boot.h and gofer/gofer_main.h).
+constexpr int kGoferSockFd = 3;
+constexpr int kSentrySpecFd = 3;
+constexpr int kSentryGoferFd = 4;
+constexpr int kSentryDebugLogFd = 5;
+
+Result<std::string> SelfExePath() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n < 0) return HostError("readlink /proc/self/exe");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// A pipe already holding all of `data`, write end closed, so the sentry
+// reads it to EOF at its own pace and the runtime never blocks on it.
+Result<UniqueFd> PipeWithContent(const std::string& data) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return HostError("pipe");
+  UniqueFd r(p[0]), w(p[1]);
+  int capacity = ::fcntl(w.get(), F_GETPIPE_SZ);
+  if (capacity >= 0 && static_cast<size_t>(capacity) < data.size()) {
+    if (data.size() > INT_MAX || ::fcntl(w.get(), F_SETPIPE_SZ, static_cast<int>(data.size())) < 0) {
+      return MakeError("config.json: " + std::to_string(data.size()) +
+                           " bytes do not fit in the pipe to the sentry",
+                       EFBIG);
+    }
+  }
+  std::string_view rest(data);
+  while (!rest.empty()) {
+    ssize_t n = ::write(w.get(), rest.data(), rest.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return HostError("write config to the sentry pipe");
+    }
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+  return r;
+}
+
+}  // namespace
+
+std::vector<std::string> GoferArgs(const SandboxOptions& o) {
+  std::vector<std::string> args = {"gofer", "--sock-fd=" + std::to_string(kGoferSockFd),
+                                   "--root=" + o.rootfs};
+  // With the tmpfs overlay the image is only ever read.
+  if (o.root_readonly || o.overlay == OverlayMode::kTmpfs) args.push_back("--root-readonly");
+  for (const GoferMount& m : o.gofer_mounts) {
+    args.push_back("--mount=" + m.source + (m.readonly ? ":ro" : ""));
+  }
+  return args;
+}
+
+std::vector<std::string> SentryArgs(const SandboxOptions& o, bool debug_log) {
+  std::vector<std::string> args = {"boot", "--spec-fd=" + std::to_string(kSentrySpecFd),
+                                   "--gofer-fd=" + std::to_string(kSentryGoferFd),
+                                   "--platform=" + o.platform};
+  if (o.strace) args.push_back("--strace");
+  args.push_back("--overlay=" + std::string(OverlayModeName(o.overlay)));
+  if (debug_log) args.push_back("--debug-log-fd=" + std::to_string(kSentryDebugLogFd));
+  return args;
+}
+
+Result<Sandbox> Sandbox::Start(SandboxOptions o) {
+  Sandbox sb;
+  UniqueFd exe(::open("/proc/self/exe", O_PATH | O_CLOEXEC));
+  if (!exe) return HostError("open /proc/self/exe");
+  std::string exe_path = TRY(SelfExePath());
+
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    return HostError("socketpair for the gofer");
+  }
+  UniqueFd gofer_sock(sv[0]), sentry_sock(sv[1]);
+
+  SpawnOptions common;
+  common.exe_fd = exe.get();
+  common.env = ChildEnvironment();
+  common.parent_death_signal = o.die_with_runtime ? SIGKILL : 0;
+  common.sigmask = o.child_sigmask;
+
+  SpawnOptions gofer = common;
+  gofer.argv = GoferArgs(o);
+  gofer.argv.insert(gofer.argv.begin(), exe_path);
+  gofer.fds = {{gofer_sock.get(), kGoferSockFd}};
+  // Its own session: terminal signals (^C) meant for the container must not
+  // kill the file server under it.
+  gofer.new_session = true;
+  sb.gofer_ = TRY(Spawn(gofer));
+  sb.gofer_pid_ = sb.gofer_.pid;
+  gofer_sock.reset();
+  LOG_DEBUG("gofer started, pid %d", sb.gofer_pid_);
+
+  UniqueFd spec = TRY(PipeWithContent(o.config_json));
+  SpawnOptions sentry = common;
+  sentry.argv = SentryArgs(o, o.debug_log.valid());
+  sentry.argv.insert(sentry.argv.begin(), exe_path);
+  sentry.fds = {{spec.get(), kSentrySpecFd}, {sentry_sock.get(), kSentryGoferFd}};
+  if (o.debug_log) sentry.fds.emplace_back(o.debug_log.get(), kSentryDebugLogFd);
+  sentry.namespaces = kSentryNamespaces;
+  sb.sentry_ = TRY(Spawn(sentry));
+  sb.sentry_pid_ = sb.sentry_.pid;
+  LOG_DEBUG("sentry started, pid %d", sb.sentry_pid_);
+  return sb;
+}
+
+Result<void> Sandbox::Signal(int sig) { return SignalChild(sentry_, sig); }
+
+std::optional<int> Sandbox::Poll() {
+  if (gofer_.pid >= 0) {
+    if (auto st = ReapChild(gofer_, false); st && *st) {
+      LOG_DEBUG("gofer %d exited, wait status %#x", gofer_pid_, **st);
+    }
+  }
+  if (!sentry_status_ && sentry_.pid >= 0) {
+    if (auto st = ReapChild(sentry_, false); st && *st) sentry_status_ = **st;
+  }
+  return sentry_status_;
+}
+
+int Sandbox::Wait() {
+  if (!sentry_status_ && sentry_.pid >= 0) {
+    if (auto st = ReapChild(sentry_, true); st && *st) sentry_status_ = **st;
+  }
+  return sentry_status_.value_or(W_EXITCODE(1, 0));
+}
+
+void Sandbox::Destroy(std::chrono::milliseconds gofer_grace) {
+  if (sentry_.pid >= 0) {
+    (void)SignalChild(sentry_, SIGKILL);
+    if (auto st = ReapChild(sentry_, true); st && *st) sentry_status_ = **st;
+  }
+  if (gofer_.pid >= 0) {
+    if (gofer_grace.count() > 0) {
+      struct pollfd pfd = {gofer_.pidfd.get(), POLLIN, 0};
+      auto deadline = std::chrono::steady_clock::now() + gofer_grace;
+      for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        int r = ::poll(&pfd, 1, static_cast<int>(left.count()));
+        if (r > 0 || (r < 0 && errno != EINTR)) break;
+      }
+    }
+    (void)SignalChild(gofer_, SIGKILL);
+    (void)ReapChild(gofer_, true);
+  }
+}
+
+}  // namespace bulwark::runtime

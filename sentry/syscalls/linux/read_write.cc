@@ -1,0 +1,222 @@
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <poll.h>
+
+#include "sentry/kernel/wait_queue.h"
+#include "sentry/syscalls/linux/fs_util.h"
+#include "sentry/syscalls/linux/sys_read_write.h"
+
+namespace bulwark::syscalls {
+
+namespace {
+
+// MAX_RW_COUNT: transfers are capped at INT_MAX rounded down to a page.
+constexpr size_t kMaxRwCount = 0x7ffff000;
+constexpr int kUioMaxIov = 1024;
+
+// The sentry iovecs for the application ranges `user_iov` after skipping
+// `skip` bytes, up to the first inaccessible page. EFAULT if not even the
+// first byte is accessible.
+SysResult<std::vector<iovec>> Translate(Task& t, const std::vector<iovec>& user_iov, size_t skip,
+                                        bool write) {
+  std::vector<iovec> out;
+  for (const iovec& u : user_iov) {
+    if (skip >= u.iov_len) {
+      skip -= u.iov_len;
+      continue;
+    }
+    uint64_t addr = reinterpret_cast<uint64_t>(u.iov_base) + skip;
+    size_t len = u.iov_len - skip;
+    skip = 0;
+    auto r = t.mm().Translate(addr, len, write);
+    if (!r) {
+      if (out.empty()) return Err(r.error());
+      break;
+    }
+    size_t got = vfs::TotalLength(*r);
+    out.insert(out.end(), r->begin(), r->end());
+    if (got < len) break;
+  }
+  return out;
+}
+
+// Waits until `f` may be ready for `events`. Precondition: f.Queue().
+SysResult<void> WaitReady(Task& t, vfs::FileDescription& f, uint32_t events) {
+  kernel::WaitQueue* q = f.Queue();
+  uint32_t mask = events | POLLHUP | POLLERR;
+  q->Add(&t, mask);
+  SysResult<void> r;
+  if (f.Readiness(mask) == 0) r = t.Block(nullptr);
+  q->Remove(&t);
+  return r;
+}
+
+// Application iovec array → validated list (import_iovec()).
+SysResult<std::vector<iovec>> CopyInIovecs(Task& t, UserPtr<iovec> uiov, int iovcnt) {
+  if (iovcnt < 0 || iovcnt > kUioMaxIov) return Err(Errno::kEINVAL);
+  std::vector<iovec> iov(static_cast<size_t>(iovcnt));
+  if (iovcnt > 0) TRY(t.CopyInBytes(uiov.addr, iov.data(), iov.size() * sizeof(iovec)));
+  size_t total = 0;
+  for (iovec& v : iov) {
+    if (static_cast<ssize_t>(v.iov_len) < 0) return Err(Errno::kEINVAL);
+    if (v.iov_len > kMaxRwCount - total) v.iov_len = kMaxRwCount - total;
+    total += v.iov_len;
+  }
+  return iov;
+}
+
+bool IsDir(const vfs::FileDescription& f) { return f.path().valid() && f.path().ino().IsDir(); }
+
+SysResult<std::shared_ptr<vfs::FileDescription>> FileFor(Task& t, int fd, bool write) {
+  std::shared_ptr<vfs::FileDescription> f = TRY(GetFile(t, fd));
+  if (write ? !f->Writable() : !f->Readable()) return Err(Errno::kEBADF);
+  if (!write && IsDir(*f)) return Err(Errno::kEISDIR);
+  return f;
+}
+
+SysResult<size_t> Simple(Task& t, int fd, UserPtr<uint8_t> buf, size_t count, bool write,
+                         std::optional<int64_t> pos) {
+  if (pos && *pos < 0) return Err(Errno::kEINVAL);
+  std::shared_ptr<vfs::FileDescription> f = TRY(FileFor(t, fd, write));
+  if (pos && !f->Seekable()) return Err(Errno::kESPIPE);
+  std::vector<iovec> iov{iovec{reinterpret_cast<void*>(buf.addr), std::min(count, kMaxRwCount)}};
+  std::optional<uint64_t> at;
+  if (pos) at = static_cast<uint64_t>(*pos);
+  return FileIo(t, *f, iov, write, at);
+}
+
+// readv/writev/preadv/pwritev/preadv2/pwritev2. `pos` -1 with preadv2
+// means the file offset.
+SysResult<size_t> Vectored(Task& t, int fd, UserPtr<iovec> uiov, int iovcnt, bool write,
+                           std::optional<int64_t> pos, int rwf) {
+  if (pos && *pos < -1) return Err(Errno::kEINVAL);
+  std::shared_ptr<vfs::FileDescription> file = TRY(GetFile(t, fd));
+  // RWF_HIPRI and the sync flags are satisfied already: nothing here is
+  // cached on the way to the filesystem. RWF_NOWAIT makes this call
+  // non-blocking; RWF_APPEND appends.
+  constexpr int kKnown = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND;
+  if (rwf & ~kKnown) return Err(Errno::kEOPNOTSUPP);
+  std::vector<iovec> iov = TRY(CopyInIovecs(t, uiov, iovcnt));
+  if (write ? !file->Writable() : !file->Readable()) return Err(Errno::kEBADF);
+  if (!write && IsDir(*file)) return Err(Errno::kEISDIR);
+  std::optional<uint64_t> at;
+  if (pos && *pos != -1) {
+    if (!file->Seekable()) return Err(Errno::kESPIPE);
+    at = static_cast<uint64_t>(*pos);
+  }
+  return FileIo(t, *file, iov, write, at, (rwf & RWF_NOWAIT) != 0,
+                write && (rwf & RWF_APPEND));
+}
+
+}  // namespace
+
+SysResult<size_t> FileIo(Task& t, vfs::FileDescription& f, const std::vector<iovec>& user_iov,
+                         bool write, std::optional<uint64_t> pos, bool nonblock, bool append) {
+  nonblock = nonblock || (f.flags() & O_NONBLOCK);
+  append = append || (write && (f.flags() & O_APPEND));
+  size_t total = vfs::TotalLength(user_iov);
+  size_t done = 0;
+  for (;;) {
+    // Translated afresh after every wait: the address space may have
+    // changed while the kernel lock was released.
+    auto iov = Translate(t, user_iov, done, !write);
+    if (!iov) return done > 0 ? SysResult<size_t>(done) : Err(iov.error());
+    uint64_t off;
+    if (append && f.Seekable() && !pos) {
+      off = TRY(f.GetStat()).size;
+    } else {
+      off = pos ? *pos + done : f.offset;
+    }
+    uint64_t before = f.offset;
+    auto r = write ? f.Write(t, *iov, off) : f.Read(t, *iov, off);
+    if (r) {
+      // A file whose offset lives elsewhere (a host fd shared with the
+      // outside) may move `offset` to where the I/O really happened.
+      if (!pos && f.Seekable()) f.offset = (f.offset != before ? f.offset : off) + *r;
+      done += *r;
+      if (!write || nonblock || *r == 0 || done >= total || f.Queue() == nullptr) return done;
+      continue;
+    }
+    if (r.error() != Errno::kEAGAIN || nonblock || f.Queue() == nullptr)
+      return done > 0 ? SysResult<size_t>(done) : Err(r.error());
+    auto w = WaitReady(t, f, write ? (POLLOUT | POLLWRNORM) : (POLLIN | POLLRDNORM));
+    if (!w) return done > 0 ? SysResult<size_t>(done) : Err(w.error());
+  }
+}
+
+SysResult<size_t> sys_read(Task& t, GuestFd fd, UserPtr<uint8_t> buf, size_t count) {
+  return Simple(t, fd.value, buf, count, false, std::nullopt);
+}
+
+SysResult<size_t> sys_write(Task& t, GuestFd fd, UserPtr<uint8_t> buf, size_t count) {
+  return Simple(t, fd.value, buf, count, true, std::nullopt);
+}
+
+SysResult<size_t> sys_pread64(Task& t, GuestFd fd, UserPtr<uint8_t> buf, size_t count,
+                              int64_t pos) {
+  return Simple(t, fd.value, buf, count, false, pos);
+}
+
+SysResult<size_t> sys_pwrite64(Task& t, GuestFd fd, UserPtr<uint8_t> buf, size_t count,
+                               int64_t pos) {
+  return Simple(t, fd.value, buf, count, true, pos);
+}
+
+SysResult<size_t> sys_readv(Task& t, GuestFd fd, UserPtr<iovec> iov, int iovcnt) {
+  return Vectored(t, fd.value, iov, iovcnt, false, std::nullopt, 0);
+}
+
+SysResult<size_t> sys_writev(Task& t, GuestFd fd, UserPtr<iovec> iov, int iovcnt) {
+  return Vectored(t, fd.value, iov, iovcnt, true, std::nullopt, 0);
+}
+
+// On 64-bit the offset is pos_l alone (pos_from_hilo()).
+SysResult<size_t> sys_preadv(Task& t, GuestFd fd, UserPtr<iovec> iov, int iovcnt, int64_t pos_l,
+                             int64_t pos_h) {
+  if (pos_l < 0) return Err(Errno::kEINVAL);
+  return Vectored(t, fd.value, iov, iovcnt, false, pos_l, 0);
+}
+
+SysResult<size_t> sys_pwritev(Task& t, GuestFd fd, UserPtr<iovec> iov, int iovcnt,
+                              int64_t pos_l, int64_t pos_h) {
+  if (pos_l < 0) return Err(Errno::kEINVAL);
+  return Vectored(t, fd.value, iov, iovcnt, true, pos_l, 0);
+}
+
+SysResult<size_t> sys_preadv2(Task& t, GuestFd fd, UserPtr<iovec> iov, int iovcnt,
+                              int64_t pos_l, int64_t pos_h, int flags) {
+  return Vectored(t, fd.value, iov, iovcnt, false, pos_l, flags);
+}
+
+SysResult<size_t> sys_pwritev2(Task& t, GuestFd fd, UserPtr<iovec> iov, int iovcnt,
+                               int64_t pos_l, int64_t pos_h, int flags) {
+  return Vectored(t, fd.value, iov, iovcnt, true, pos_l, flags);
+}
+
+SysResult<uint64_t> sys_lseek(Task& t, GuestFd fd, int64_t offset, unsigned whence) {
+  std::shared_ptr<vfs::FileDescription> f = TRY(GetFile(t, fd.value));
+  if (whence > SEEK_HOLE) return Err(Errno::kEINVAL);
+  if (!f->Seekable()) return Err(Errno::kESPIPE);
+  return f->Seek(t, offset, static_cast<int>(whence));
+}
+
+// Nothing in the sandbox buffers writes on the way to the host, so there
+// is nothing to flush.
+SysResult<void> sys_sync(Task& t) { return {}; }
+
+SysResult<void> sys_syncfs(Task& t, GuestFd fd) {
+  TRY(GetFile(t, fd.value));
+  return {};
+}
+
+SysResult<void> sys_fsync(Task& t, GuestFd fd) {
+  std::shared_ptr<vfs::FileDescription> f = TRY(GetFile(t, fd.value));
+  return f->Sync();
+}
+
+SysResult<void> sys_fdatasync(Task& t, GuestFd fd) {
+  std::shared_ptr<vfs::FileDescription> f = TRY(GetFile(t, fd.value));
+  return f->Sync();
+}
+
+}  // namespace bulwark::syscalls

@@ -1,0 +1,559 @@
+#!/usr/bin/env bash
+# End-to-end tests of `bulwark run` on a busybox bundle.
+#
+#   tests/integration/run.sh [NAME-SUBSTRING...]
+#
+# Uses $BULWARK (default build/bulwark). Everything happens under
+# tests/.work/integration. Each case runs with its own container ID and
+# --root; afterwards the harness checks that nothing is left behind (state,
+# processes, mounts). Prints "ok - NAME" / "not ok - NAME" per case and ends
+# with "N passed, M failed"; exits 1 if any case failed.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+BULWARK=${BULWARK:-$REPO/build/bulwark}
+TIMEOUT=${BULWARK_TEST_TIMEOUT:-60}
+WORK=$REPO/tests/.work/integration
+FILTERS=("$@")
+
+if [ ! -x "$BULWARK" ]; then
+  echo "run.sh: $BULWARK not found; run scripts/build.sh first" >&2
+  exit 1
+fi
+BULWARK=$(readlink -f "$BULWARK")
+
+# One run at a time per checkout: runs share the work dir, and each one's
+# leftover checks would see the other's sandboxes.
+mkdir -p "$REPO/tests/.work"
+exec 9>"$REPO/tests/.work/integration.lock"
+if ! flock -n 9; then
+  echo "run.sh: waiting for another run in this checkout to finish" >&2
+  flock 9
+fi
+
+rm -rf "$WORK"
+mkdir -p "$WORK/cases" "$WORK/state"
+BUNDLE=$WORK/bundle
+ROOTFS=$BUNDLE/rootfs
+if ! BULWARK=$BULWARK bash "$REPO/scripts/mkbundle.sh" "$BUNDLE" true >"$WORK/mkbundle.log" 2>&1; then
+  echo "run.sh: building the test bundle failed:" >&2
+  cat "$WORK/mkbundle.log" >&2
+  exit 1
+fi
+BASE_CONFIG=$BUNDLE/config.json
+HOST_RELEASE=$(uname -r)
+SENTRY_RELEASE=$(sed -n 's/.*kUnameRelease\[\] = "\(.*\)";.*/\1/p' \
+  "$REPO/sentry/kernel/kernel.h" 2>/dev/null | head -n1)
+
+# Host secret for the escape cases: outside the rootfs, with a marker that
+# must never appear in a container's output.
+SECRET_NAME=SECRET-$RANDOM$RANDOM
+SECRET=$WORK/$SECRET_NAME
+MARKER=bulwark-escape-marker-$RANDOM$RANDOM
+echo "$MARKER" >"$SECRET"
+
+PASSED=0
+FAILED=0
+
+# ---------------------------------------------------------------- per case
+
+# Set by begin_case for the current case.
+CASE= ID= STATE_ROOT= CASE_DIR= ERRORS= PID_FILE=
+# Set by sandbox / bulwark_cmd.
+RC= OUT= ERR=
+
+begin_case() {
+  CASE=$1
+  ID=it-$1-$$
+  STATE_ROOT=$WORK/state/$1
+  CASE_DIR=$WORK/cases/$1
+  PID_FILE=$CASE_DIR/pid
+  ERRORS=$CASE_DIR/errors
+  OUT=$CASE_DIR/stdout
+  ERR=$CASE_DIR/stderr
+  mkdir -p "$CASE_DIR"
+  : >"$ERRORS" >"$OUT" >"$ERR"
+  MOUNTS_BEFORE=$(grep -c -F "$WORK" /proc/self/mountinfo)
+}
+
+fail() { printf '%s\n' "$*" >>"$ERRORS"; }
+
+# config [JQ_FILTER] -- ARG...: writes the case's config.json (the base
+# bundle's, root.path pointing at the shared rootfs, process.args = ARG...).
+config() {
+  local filter=.
+  if [ "$1" != -- ]; then filter=$1; shift; fi
+  shift  # --
+  local args='[]' a
+  for a in "$@"; do args=$(jq -c --arg a "$a" '. + [$a]' <<<"$args"); done
+  jq --argjson args "$args" --arg rootfs "$ROOTFS" \
+    ".process.args = \$args | .root.path = \$rootfs | $filter" \
+    "$BASE_CONFIG" >"$CASE_DIR/config.json"
+}
+
+# bulwark_cmd ARG...: runs the binary with a timeout, stdin from $STDIN
+# (default /dev/null); sets RC, fills $OUT and $ERR.
+bulwark_cmd() {
+  timeout -k 5 "$TIMEOUT" "$BULWARK" "$@" <"${STDIN:-/dev/null}" >"$OUT" 2>"$ERR"
+  RC=$?
+  [ "$RC" != 124 ] || fail "timed out after ${TIMEOUT}s"
+}
+
+# set_filter JQ_FILTER: a config change that sandbox() applies.
+FILTER=.
+set_filter() { FILTER=$1; }
+
+# sandbox [GLOBAL_FLAG...] -- ARG...: runs ARG... in this case's container
+# (the base config changed by set_filter's filter, if any).
+sandbox() {
+  local flags=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); shift; done
+  shift
+  config "$FILTER" -- "$@"
+  bulwark_cmd --root "$STATE_ROOT" "${flags[@]}" run --bundle "$CASE_DIR" --pid-file "$PID_FILE" "$ID"
+}
+
+expect_rc() {
+  [ "$RC" = "$1" ] || fail "exit status $RC, want $1"
+}
+expect_rc_nonzero() {
+  [ "$RC" != 0 ] || fail "exit status 0, want non-zero"
+}
+expect_stdout() {
+  local got
+  got=$(cat "$OUT")
+  [ "$got" = "$1" ] || fail "stdout $(printf '%q' "$got"), want $(printf '%q' "$1")"
+}
+expect_stdout_has() {
+  grep -q -F -- "$1" "$OUT" || fail "stdout lacks $(printf '%q' "$1")"
+}
+expect_stdout_lacks() {
+  ! grep -q -F -- "$1" "$OUT" || fail "stdout contains $(printf '%q' "$1")"
+}
+expect_stderr_has() {
+  grep -q -F -- "$1" "$ERR" || fail "stderr lacks $(printf '%q' "$1")"
+}
+# An error from the runtime: non-zero, exactly one line on stderr that
+# starts with "bulwark: " and contains each given string.
+expect_runtime_error() {
+  expect_rc_nonzero
+  local lines
+  lines=$(wc -l <"$ERR")
+  [ "$lines" = 1 ] || fail "stderr has $lines lines, want 1"
+  head -n1 "$ERR" | grep -q '^bulwark: ' || fail "stderr does not start with 'bulwark: '"
+  local s
+  for s in "$@"; do expect_stderr_has "$s"; done
+  [ -s "$OUT" ] && fail "stdout not empty"
+  return 0
+}
+
+# Processes that should be gone. `ours`: started by this case (anything
+# whose command line mentions the work dir, e.g. the gofer, and the sentry
+# named by the pid file). `others`: sentry, gofer or stub processes of this
+# binary that we cannot tie to this case (reported, never killed).
+leftover_pids() {
+  local which=$1 p cmd exe
+  if [ "$which" = ours ] && [ -s "$PID_FILE" ]; then
+    p=$(cat "$PID_FILE")
+    if [ -e "/proc/$p" ] && [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$BULWARK" ]; then
+      echo "$p"
+    fi
+  fi
+  for p in /proc/[0-9]*; do
+    p=${p#/proc/}
+    cmd=$(tr "\\0" " " 2>/dev/null <"/proc/$p/cmdline") || continue
+    [[ "$cmd" == *run.sh* ]] && continue  # this harness and its subshells
+    exe=$(readlink "/proc/$p/exe" 2>/dev/null)
+    if [[ "$cmd" == *"$WORK"* ]]; then
+      [ "$which" = ours ] && echo "$p"
+    elif [ "$exe" = "$BULWARK" ] && [[ "$cmd" == *" boot "* || "$cmd" == *" gofer "* ]]; then
+      [ "$which" = others ] && echo "$p"
+    fi
+  done
+}
+
+check_nothing_left() {
+  if [ -d "$STATE_ROOT" ] && [ -n "$(ls -A "$STATE_ROOT")" ]; then
+    fail "state left behind: $(ls -A "$STATE_ROOT" | tr '\n' ' ')"
+    rm -rf "${STATE_ROOT:?}"/*
+  fi
+  local pids p
+  pids=$(leftover_pids ours | sort -u)
+  for p in $pids; do fail "process left behind: $p $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")"; done
+  # Started by this case: end them so that the next case starts clean.
+  for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+  for p in $(leftover_pids others); do
+    fail "bulwark process still running: $p $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")"
+  done
+  local mounts
+  mounts=$(grep -c -F "$WORK" /proc/self/mountinfo)
+  if [ "$mounts" != "$MOUNTS_BEFORE" ]; then
+    fail "mounts left behind: $(grep -F "$WORK" /proc/self/mountinfo | cut -d' ' -f5 | tr '\n' ' ')"
+  fi
+}
+
+end_case() {
+  check_nothing_left
+  if [ -s "$ERRORS" ]; then
+    echo "not ok - $CASE"
+    sed 's/^/#   /' "$ERRORS"
+    echo "#   exit status: $RC"
+    [ -s "$OUT" ] && { echo "#   stdout:"; head -c 2000 "$OUT" | sed 's/^/#     /'; }
+    [ -s "$ERR" ] && { echo "#   stderr:"; head -c 2000 "$ERR" | sed 's/^/#     /'; }
+    FAILED=$((FAILED + 1))
+  else
+    echo "ok - $CASE"
+    PASSED=$((PASSED + 1))
+  fi
+}
+
+selected() {
+  [ ${#FILTERS[@]} = 0 ] && return 0
+  local f
+  for f in "${FILTERS[@]}"; do [[ "$1" == *"$f"* ]] && return 0; done
+  return 1
+}
+
+# run_case NAME: runs the function t_NAME (dashes become underscores).
+run_case() {
+  selected "$1" || return 0
+  begin_case "$1"
+  RC=
+  STDIN=
+  FILTER=.
+  "t_${1//-/_}"
+  end_case
+}
+
+# ------------------------------------------------------------------- cases
+
+t_echo() {
+  sandbox -- echo hello
+  expect_rc 0
+  expect_stdout hello
+}
+
+t_ls_root() {
+  sandbox -- ls -la /
+  expect_rc 0
+  expect_stdout_has " bin"
+  expect_stdout_has " etc"
+}
+
+t_cat_passwd() {
+  sandbox -- cat /etc/passwd
+  expect_rc 0
+  expect_stdout "$(cat "$ROOTFS/etc/passwd")"
+}
+
+t_pipe() {
+  sandbox -- sh -c 'echo a | tr a b'
+  expect_rc 0
+  expect_stdout b
+}
+
+t_exit_code() {
+  sandbox -- sh -c 'exit 7'
+  expect_rc 7
+}
+
+t_killed_child() {
+  sandbox -- sh -c 'sh -c "kill -9 \$\$"; exit $?'
+  expect_rc 137
+}
+
+t_fork_loop() {
+  sandbox -- sh -c 'i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done; echo $i'
+  expect_rc 0
+  expect_stdout 200
+}
+
+t_uname_release() {
+  sandbox -- uname -r
+  expect_rc 0
+  local got
+  got=$(cat "$OUT")
+  [ "$got" != "$HOST_RELEASE" ] || fail "uname -r is the host's ($HOST_RELEASE)"
+  if [ -n "$SENTRY_RELEASE" ]; then
+    expect_stdout "$SENTRY_RELEASE"
+  else
+    [[ "$got" == *-bulwark ]] || fail "uname -r $got does not end in -bulwark"
+  fi
+}
+
+t_stdin_stdout_stderr() {
+  echo from-stdin >"$CASE_DIR/in"
+  STDIN=$CASE_DIR/in
+  sandbox -- sh -c 'cat; echo to-stderr >&2'
+  expect_rc 0
+  expect_stdout from-stdin
+  expect_stderr_has to-stderr
+}
+
+t_write_root_overlay() {
+  local before
+  before=$(cat "$ROOTFS/etc/hostname")
+  set_filter '.root.readonly = false'
+  sandbox -- sh -c 'echo new > /etc/hostname && cat /etc/hostname'
+  expect_rc 0
+  expect_stdout new
+  [ "$(cat "$ROOTFS/etc/hostname")" = "$before" ] || fail "the image's /etc/hostname changed on the host"
+  printf '%s\n' "$before" >"$ROOTFS/etc/hostname"
+}
+
+t_write_root_readonly() {
+  local before
+  before=$(cat "$ROOTFS/etc/hostname")
+  set_filter '.root.readonly = true'
+  sandbox -- sh -c 'echo new > /etc/hostname && cat /etc/hostname'
+  expect_rc_nonzero
+  expect_stderr_has "Read-only file system"
+  expect_stdout_lacks new
+  [ "$(cat "$ROOTFS/etc/hostname")" = "$before" ] || fail "the image's /etc/hostname changed on the host"
+  printf '%s\n' "$before" >"$ROOTFS/etc/hostname"
+}
+
+t_overlay_none_writes_image() {
+  local before
+  before=$(cat "$ROOTFS/etc/hostname")
+  set_filter '.root.readonly = false'
+  sandbox --overlay none -- sh -c 'echo via-gofer > /etc/hostname && cat /etc/hostname'
+  expect_rc 0
+  expect_stdout via-gofer
+  [ "$(cat "$ROOTFS/etc/hostname")" = via-gofer ] || fail "the write did not reach the image"
+  printf '%s\n' "$before" >"$ROOTFS/etc/hostname"
+}
+
+t_proc_self_status() {
+  sandbox -- cat /proc/self/status
+  expect_rc 0
+  expect_stdout_has "Name:"
+  expect_stdout_has "Pid:"
+}
+
+t_ls_proc() {
+  sandbox -- ls /proc
+  expect_rc 0
+  grep -qx self "$OUT" || fail "ls /proc lacks self"
+  grep -qx 1 "$OUT" || fail "ls /proc lacks 1"
+}
+
+t_trap_signal() {
+  sandbox -- sh -c 'trap "echo caught" USR1; (sleep 1; kill -USR1 $$) & sleep 5 & wait $!; echo done'
+  expect_rc 0
+  expect_stdout_has caught
+  expect_stdout_has done
+}
+
+# A signal sent to `bulwark run` reaches the container's init.
+t_forward_sigterm() {
+  config -- sh -c 'trap "echo got-term; exit 3" TERM; echo ready; i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; echo timeout'
+  timeout -k 5 "$TIMEOUT" "$BULWARK" --root "$STATE_ROOT" run --bundle "$CASE_DIR" \
+    --pid-file "$PID_FILE" "$ID" </dev/null >"$OUT" 2>"$ERR" &
+  local runtime=$! i
+  for i in $(seq 100); do grep -q ready "$OUT" && break; sleep 0.1; done
+  grep -q ready "$OUT" || fail "the container never became ready"
+  kill -TERM "$runtime" 2>/dev/null
+  wait "$runtime"
+  RC=$?
+  expect_rc 3
+  expect_stdout_has got-term
+}
+
+# The sandbox killed from the host: run reports 128+9 and cleans up.
+t_sentry_killed() {
+  config -- sh -c 'echo ready; sleep 30; echo not-killed'
+  timeout -k 5 "$TIMEOUT" "$BULWARK" --root "$STATE_ROOT" run --bundle "$CASE_DIR" \
+    --pid-file "$PID_FILE" "$ID" </dev/null >"$OUT" 2>"$ERR" &
+  local runtime=$! i
+  for i in $(seq 100); do grep -q ready "$OUT" && [ -s "$PID_FILE" ] && break; sleep 0.1; done
+  if grep -q ready "$OUT" && [ -s "$PID_FILE" ]; then
+    kill -KILL "$(cat "$PID_FILE")"
+  else
+    fail "the container never became ready"
+  fi
+  wait "$runtime"
+  RC=$?
+  expect_rc 137
+  expect_stdout_lacks not-killed
+}
+
+t_pid_file() {
+  sandbox -- true
+  expect_rc 0
+  [ -f "$PID_FILE" ] || { fail "no pid file"; return; }
+  grep -qE '^[0-9]+$' "$PID_FILE" || fail "pid file is not a number: $(cat "$PID_FILE")"
+  [ "$(tail -c1 "$PID_FILE" | od -An -c | tr -d ' ')" != '\n' ] || fail "pid file ends in a newline"
+}
+
+t_debug_log() {
+  sandbox --debug-log "$CASE_DIR/debug.log" -- true
+  expect_rc 0
+  [ -s "$CASE_DIR/debug.log" ] || fail "debug log is empty"
+  local mode
+  mode=$(stat -c %a "$CASE_DIR/debug.log")
+  [ "$mode" = 640 ] || fail "debug log mode $mode, want 640"
+}
+
+t_strace() {
+  sandbox --strace --debug-log "$CASE_DIR/debug.log" -- echo traced
+  expect_rc 0
+  expect_stdout traced
+  grep -q 'write(' "$ERR" "$CASE_DIR/debug.log" || fail "no write( line from --strace"
+}
+
+# ----------------------------------------------------------- escape cases
+# Each script prints "started" first and "finished" last, so that a sandbox
+# that does not run at all can never pass.
+
+escape_rootfs() {
+  local r=$CASE_DIR/rootfs
+  cp -a "$ROOTFS" "$r"
+  # Relative: what ../.. would reach if resolved on the host from the rootfs.
+  ln -s "../../$SECRET_NAME" "$r/evil1"
+  ln -s "../../../../../../../../../../..$SECRET" "$r/evil1b"
+  ln -s "../../../../../../../../../../../etc/shadow" "$r/shadow1"
+  ln -s ../.. "$r/evildir1"
+  # Absolute host paths.
+  ln -s "$SECRET" "$r/evil2"
+  ln -s /etc/shadow "$r/shadow2"
+  ln -s "$WORK" "$r/evildir2"
+  set_filter ".root.path = \"$r\""
+}
+
+expect_no_escape() {
+  expect_rc 0
+  expect_stdout_has started
+  expect_stdout_has finished
+  expect_stdout_lacks "$MARKER"
+  grep -q -F "$MARKER" "$ERR" && fail "stderr contains the host secret"
+  if [ -r /etc/shadow ] && [ -s /etc/shadow ]; then
+    grep -q -F -x "$(head -n1 /etc/shadow)" "$OUT" && fail "stdout contains the host's /etc/shadow"
+  fi
+  return 0
+}
+
+t_escape_relative_symlink() {
+  escape_rootfs
+  sandbox -- sh -c "echo started; cat /evil1 /evil1b /shadow1 /evildir1/$SECRET_NAME; echo finished"
+  expect_no_escape
+}
+
+t_escape_absolute_symlink() {
+  escape_rootfs
+  sandbox -- sh -c "echo started; cat /evil2 /shadow2 /evildir2/$SECRET_NAME; echo finished"
+  expect_no_escape
+}
+
+t_escape_proc_root() {
+  escape_rootfs
+  sandbox -- sh -c "echo started; cat /proc/1/root$SECRET /proc/1/root/../../$SECRET_NAME /proc/self/root$SECRET /proc/1/root/evil1 /proc/1/root/evil2; echo finished"
+  expect_no_escape
+}
+
+t_escape_proc_cwd() {
+  escape_rootfs
+  sandbox -- sh -c "echo started; cd /proc/self/cwd/../.. && cat ./$SECRET_NAME .$SECRET; cd /proc/1/cwd/../../.. && cat ./$SECRET_NAME .$SECRET; cd /evildir1 && cat ./$SECRET_NAME; echo finished"
+  expect_no_escape
+}
+
+# ------------------------------------------------------------ error cases
+# Rejected before anything is created: one line naming the problem.
+
+t_error_missing_config() {
+  bulwark_cmd --root "$STATE_ROOT" run --bundle "$CASE_DIR" "$ID"
+  expect_runtime_error "config.json" "No such file or directory"
+}
+
+t_error_config_not_json() {
+  echo '{"ociVersion": "1.0.2", "process": ' >"$CASE_DIR/config.json"
+  bulwark_cmd --root "$STATE_ROOT" run --bundle "$CASE_DIR" "$ID"
+  expect_runtime_error "config.json"
+}
+
+t_error_args_wrong_type() {
+  jq --arg rootfs "$ROOTFS" '.process.args = "echo hello" | .root.path = $rootfs' \
+    "$BASE_CONFIG" >"$CASE_DIR/config.json"
+  bulwark_cmd --root "$STATE_ROOT" run --bundle "$CASE_DIR" "$ID"
+  expect_runtime_error "config.json" "process.args"
+}
+
+t_error_missing_rootfs() {
+  jq --arg rootfs "$CASE_DIR/no-such-rootfs" '.root.path = $rootfs' \
+    "$BASE_CONFIG" >"$CASE_DIR/config.json"
+  bulwark_cmd --root "$STATE_ROOT" run --bundle "$CASE_DIR" "$ID"
+  expect_runtime_error "rootfs $CASE_DIR/no-such-rootfs: No such file or directory"
+}
+
+t_error_missing_bundle() {
+  bulwark_cmd --root "$STATE_ROOT" run --bundle "$CASE_DIR/nowhere" "$ID"
+  expect_runtime_error "$CASE_DIR/nowhere"
+}
+
+t_error_invalid_id() {
+  config -- true
+  bulwark_cmd --root "$STATE_ROOT" run --bundle "$CASE_DIR" "../$ID"
+  expect_runtime_error "invalid container id \"../$ID\""
+}
+
+t_error_duplicate_id() {
+  config -- true
+  # Another container's state: it must be refused and left untouched.
+  mkdir -p "$STATE_ROOT/$ID"
+  echo keep >"$STATE_ROOT/$ID/state.json"
+  bulwark_cmd --root "$STATE_ROOT" run --bundle "$CASE_DIR" "$ID"
+  expect_runtime_error "container \"$ID\" already exists"
+  [ "$(cat "$STATE_ROOT/$ID/state.json" 2>/dev/null)" = keep ] || fail "the existing container's state was touched"
+  rm -rf "${STATE_ROOT:?}/$ID"
+}
+
+t_error_unknown_flag() {
+  bulwark_cmd --root "$STATE_ROOT" --no-such-flag run --bundle "$CASE_DIR" "$ID"
+  expect_runtime_error "unknown flag --no-such-flag"
+}
+
+t_error_network() {
+  config -- true
+  bulwark_cmd --root "$STATE_ROOT" --network host run --bundle "$CASE_DIR" "$ID"
+  expect_runtime_error "--network=host"
+}
+
+t_error_unknown_platform() {
+  config -- true
+  bulwark_cmd --root "$STATE_ROOT" --platform nosuch run --bundle "$CASE_DIR" "$ID"
+  expect_runtime_error "--platform=nosuch"
+}
+
+t_spec_refuses_overwrite() {
+  bulwark_cmd spec --bundle "$CASE_DIR"
+  expect_rc 0
+  jq -e '.ociVersion and .process.args' "$CASE_DIR/config.json" >/dev/null || fail "spec wrote an unusable config.json"
+  cp "$CASE_DIR/config.json" "$CASE_DIR/config.orig"
+  bulwark_cmd spec --bundle "$CASE_DIR"
+  expect_runtime_error "already exists"
+  cmp -s "$CASE_DIR/config.json" "$CASE_DIR/config.orig" || fail "spec overwrote config.json"
+}
+
+t_version() {
+  bulwark_cmd --version
+  expect_rc 0
+  sed -n 1p "$OUT" | grep -qE '^bulwark version [0-9]' || fail "first line: $(sed -n 1p "$OUT")"
+  grep -q '^commit: ' "$OUT" || fail "no commit: line"
+  grep -q '^spec: 1\.' "$OUT" || fail "no spec: line"
+}
+
+# ------------------------------------------------------------------- main
+
+CASES=(
+  echo ls-root cat-passwd pipe exit-code killed-child fork-loop uname-release
+  stdin-stdout-stderr write-root-overlay write-root-readonly overlay-none-writes-image
+  proc-self-status ls-proc trap-signal forward-sigterm sentry-killed pid-file debug-log strace
+  escape-relative-symlink escape-absolute-symlink escape-proc-root escape-proc-cwd
+  error-missing-config error-config-not-json error-args-wrong-type error-missing-rootfs
+  error-missing-bundle error-invalid-id error-duplicate-id error-unknown-flag error-network
+  error-unknown-platform spec-refuses-overwrite version
+)
+for c in "${CASES[@]}"; do run_case "$c"; done
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
