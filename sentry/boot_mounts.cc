@@ -11,6 +11,7 @@
 #include "sentry/fsimpl/dev/devfs.h"
 #include "sentry/fsimpl/gofer/gofer_fs.h"
 #include "sentry/fsimpl/memfs/memfs.h"
+#include "sentry/fsimpl/pipe.h"
 #include "sentry/fsimpl/proc/procfs.h"
 #include "sentry/vfs/resolve.h"
 
@@ -128,6 +129,7 @@ Result<void> SetUpMounts(kernel::Kernel& k, const oci::Spec& spec, const BootOpt
     auto tty = fsimpl::host::HostFd::Import(UniqueFd(fcntl(fd, F_DUPFD_CLOEXEC, 3)), notifier);
     if (tty) dev_opts.tty = *tty;
   }
+  dev_opts.open_fifo = fsimpl::OpenFifoAt;
   auto opener = fsimpl::dev::DeviceOpener(dev_opts);
 
   // The root: attach point 0 of the gofer, under an overlay unless the

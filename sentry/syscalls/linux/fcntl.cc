@@ -41,7 +41,8 @@ SysResult<fsimpl::PipeFile*> PipeOf(vfs::FileDescription& f) {
 }
 
 // flock_to_posix_lock(): the byte range of `fl`, inclusive.
-SysResult<std::pair<uint64_t, uint64_t>> LockRange(vfs::FileDescription& f, const struct flock& fl) {
+SysResult<std::pair<uint64_t, uint64_t>> LockRange(vfs::FileDescription& f,
+                                                   const struct flock& fl) {
   int64_t base;
   switch (fl.l_whence) {
     case SEEK_SET: base = 0; break;
