@@ -83,7 +83,9 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   child->comm = t.comm;
   child->no_new_privs = t.no_new_privs;
   child->cpu_affinity = t.cpu_affinity;  // pdeathsig starts cleared
-  child->altstack = (f & CLONE_VM) ? t.altstack : t.altstack;
+  // A new thread sharing the address space starts without an alternate
+  // signal stack; fork and vfork children inherit it (sigaltstack(2)).
+  if (!((f & CLONE_VM) && !(f & CLONE_VFORK))) child->altstack = t.altstack;
   child->regs() = t.regs();
   if (t.context) (void)t.context->GetFpState(child->fp());
   child->fp_dirty = true;
