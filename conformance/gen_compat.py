@@ -38,8 +38,10 @@ def parse_table(path):
                 rows.append({"nr": int(m.group(2)), "name": m.group(3), "level": m.group(1),
                              "errno": None, "note": m.group(4)})
             else:
+                # The table spells errnos as base/errno.h constants (kEPERM).
+                errno_name = re.sub(r"^k(?=E[A-Z0-9]+$)", "", m.group(8))
                 rows.append({"nr": int(m.group(6)), "name": m.group(7), "level": "ERRNO",
-                             "errno": m.group(8), "note": m.group(9)})
+                             "errno": errno_name, "note": m.group(9)})
     return rows
 
 

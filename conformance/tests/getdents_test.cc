@@ -78,9 +78,15 @@ TEST(Getdents64, TypesAreReported) {
   ASSERT_THAT(symlink("a", dir.Join("c").c_str()), SyscallSucceeds());
   FileDescriptor fd(open(dir.path().c_str(), O_RDONLY | O_DIRECTORY));
   for (const auto& e : ReadEntries64(fd.get())) {
-    if (e.name == "a") EXPECT_EQ(e.type, DT_REG);
-    if (e.name == "b") EXPECT_EQ(e.type, DT_DIR);
-    if (e.name == "c") EXPECT_EQ(e.type, DT_LNK);
+    if (e.name == "a") {
+      EXPECT_EQ(e.type, DT_REG);
+    }
+    if (e.name == "b") {
+      EXPECT_EQ(e.type, DT_DIR);
+    }
+    if (e.name == "c") {
+      EXPECT_EQ(e.type, DT_LNK);
+    }
   }
 }
 
@@ -175,7 +181,9 @@ TEST(Getdents, LegacyCallListsEntries) {
     names.insert(d->d_name);
     // The type is the last byte of the record.
     unsigned char type = buf[off + d->d_reclen - 1];
-    if (std::string(d->d_name) == "legacy") EXPECT_EQ(type, DT_REG);
+    if (std::string(d->d_name) == "legacy") {
+      EXPECT_EQ(type, DT_REG);
+    }
     off += d->d_reclen;
   }
   EXPECT_EQ(names, (std::set<std::string>{".", "..", "legacy"}));

@@ -26,6 +26,7 @@ TEST(Namespaces, ProcSelfNsLinksHaveTypeAndInode) {
 
 TEST(Namespaces, ChildSharesNamespaces) {
   std::string mine = Link("/proc/self/ns/uts");
+  ASSERT_EQ(mine.rfind("uts:[", 0), 0u) << mine;
   Pipe p = MakePipe();
   int status = RunInChild([&] {
     std::string theirs = Link("/proc/self/ns/uts");

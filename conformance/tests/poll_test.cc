@@ -102,7 +102,7 @@ TEST(Poll, WakesWhenChildWrites) {
 }
 
 TEST(Poll, BadArrayIsEFAULT) {
-  EXPECT_THAT(poll(reinterpret_cast<struct pollfd*>(8), 1, 0), SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(syscall(SYS_poll, 8, 1, 0), SyscallFailsWithErrno(EFAULT));
 }
 
 TEST(Poll, TooManyFdsIsEINVAL) {

@@ -58,7 +58,7 @@ TEST_F(ReadWrite, ReadBadFdIsEBADF) {
 
 TEST_F(ReadWrite, ReadIntoBadBufferIsEFAULT) {
   FileDescriptor fd(open(path_.c_str(), O_RDONLY));
-  EXPECT_THAT(read(fd.get(), reinterpret_cast<void*>(8), 4), SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(syscall(SYS_read, fd.get(), 8, 4), SyscallFailsWithErrno(EFAULT));
 }
 
 TEST_F(ReadWrite, ReadDirectoryIsEISDIR) {
@@ -97,7 +97,7 @@ TEST_F(ReadWrite, ZeroLengthWriteDoesNothing) {
 
 TEST_F(ReadWrite, WriteFromBadBufferIsEFAULT) {
   FileDescriptor fd(open(path_.c_str(), O_WRONLY));
-  EXPECT_THAT(write(fd.get(), reinterpret_cast<void*>(8), 4), SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(syscall(SYS_write, fd.get(), 8, 4), SyscallFailsWithErrno(EFAULT));
 }
 
 TEST_F(ReadWrite, WriteBadFdIsEBADF) {

@@ -126,7 +126,7 @@ TEST_F(Readv, ZeroLengthEntriesAreSkipped) {
 TEST_F(Readv, NegativeCountIsEINVAL) {
   char a[2];
   struct iovec iov[1] = {{a, 2}};
-  EXPECT_THAT(readv(fd_.get(), iov, -1), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(syscall(SYS_readv, fd_.get(), iov, -1), SyscallFailsWithErrno(EINVAL));
 }
 
 TEST_F(Readv, TooManyIovecsIsEINVAL) {
@@ -137,8 +137,7 @@ TEST_F(Readv, TooManyIovecsIsEINVAL) {
 }
 
 TEST_F(Readv, BadIovecArrayIsEFAULT) {
-  EXPECT_THAT(readv(fd_.get(), reinterpret_cast<struct iovec*>(8), 1),
-              SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(syscall(SYS_readv, fd_.get(), 8, 1), SyscallFailsWithErrno(EFAULT));
 }
 
 TEST_F(Writev, GathersInOrder) {

@@ -113,7 +113,8 @@ TEST_F(Sigaction, SignalBlockedDuringHandler) {
 
 TEST_F(Sigaction, NodeferAllowsNesting) {
   static volatile sig_atomic_t depth, max_depth;
-  depth = max_depth = 0;
+  depth = 0;
+  max_depth = 0;
   ScopedSigaction sa(
       SIGUSR1,
       [](int) {

@@ -40,8 +40,8 @@ TEST(Shm, MissingKeyIsENOENT) {
 }
 
 TEST(Shm, DetachUnattachedIsEINVAL) {
-  char local;
-  EXPECT_THAT(shmdt(&local), SyscallFailsWithErrno(EINVAL));
+  static char local[4096] = {};
+  EXPECT_THAT(shmdt(local), SyscallFailsWithErrno(EINVAL));
 }
 
 TEST(Sem, OperationsChangeValue) {
