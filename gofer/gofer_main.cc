@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "gofer/fs_util.h"
+#include "gofer/seccomp_policy.h"
 #include "gofer/server.h"
 
 namespace bulwark::gofer {
@@ -127,6 +128,10 @@ Result<GoferOptions> ParseGoferArgs(int argc, char** argv) {
       }
     } else if (arg.starts_with("--root=")) {
       opts.root = arg.substr(7);
+    } else if (arg.starts_with("--seccomp=")) {
+      auto mode = seccomp::ParseMode(std::string(arg.substr(10)));
+      if (!mode) return MakeError("invalid --seccomp: " + mode.error().message);
+      opts.seccomp = *mode;
     } else if (arg == "--root-readonly") {
       opts.root_read_only = true;
     } else if (arg.starts_with("--mount=")) {
@@ -156,7 +161,6 @@ int GoferMain(int argc, char** argv) {
     return 1;
   }
   const GoferOptions& opts = *parsed;
-  pid_t parent = ::getppid();
   struct stat sock_st;
   if (::fstat(opts.sock_fd, &sock_st) < 0) return Fail("--sock-fd");
   if (!S_ISSOCK(sock_st.st_mode)) return Fail("--sock-fd", ENOTSOCK);
@@ -183,16 +187,21 @@ int GoferMain(int argc, char** argv) {
   if (auto dropped = DropCapabilities(); !dropped) {
     return Fail("drop capabilities", dropped.error());
   }
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return Fail("PR_SET_PDEATHSIG");
-  // The parent may have died before the death signal was armed.
-  if (::getppid() != parent) return Fail("parent exited", ESRCH);
+  // No parent-death signal: after `create` the runtime exits and the gofer
+  // must outlive it. The gofer ends when its socket reaches EOF, i.e. when
+  // the sentry (and the runtime, before the sentry has started) are gone.
   // Every fid holds an fd: allow as many as the hard limit does (best effort).
   rlimit nofile;
   if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
     nofile.rlim_cur = nofile.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &nofile);
   }
-  // TODO(#7): seccomp allow-list
+  // Last step before serving: from here on the gofer can make only the host
+  // syscalls in GoferPolicy() (`bulwark debug filters`).
+  if (auto installed = seccomp::Install(GoferPolicy(), opts.seccomp); !installed) {
+    return Fail(("install seccomp filter: " + installed.error().message).c_str(),
+                installed.error().errnum ? installed.error().errnum : EINVAL);
+  }
 
   Server server(std::move(attach_points), std::move(sock));
   if (auto served = server.Serve(); !served) return Fail("serve", served.error());

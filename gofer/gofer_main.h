@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/seccomp.h"
 
 namespace bulwark::gofer {
 
@@ -17,9 +18,11 @@ struct GoferOptions {
   std::string root;
   bool root_read_only = false;
   std::vector<Mount> mounts;  // attach points 1, 2, ... in order
+  seccomp::Mode seccomp = seccomp::Mode::kEnforce;  // --seccomp=enforce|log|off
 };
 
-// Parses `gofer --sock-fd=N --root=PATH [--root-readonly] [--mount=SRC[:ro]]...`
+// Parses `gofer --sock-fd=N --root=PATH [--root-readonly] [--mount=SRC[:ro]]...
+// [--seccomp=MODE]`
 // (argv[0] is the subcommand name). A mount source ending in ":ro" is read
 // only; a trailing ":rw" is accepted and stripped too.
 Result<GoferOptions> ParseGoferArgs(int argc, char** argv);
