@@ -5,12 +5,22 @@
 // and are linked only into the final binary.
 //
 // Threading contract (shared by every implementation, required by ptrace):
-// each application task runs on its own sentry host thread. An AddressSpace
-// is created by NewAddressSpace() on the thread of the task that will first
-// run in it, and its MapFile/Unmap/Protect are called only from threads whose
-// Context has switched into it (for ptrace, the tracer of a stub thread in
-// that address space). A Context is used only by the thread that created it,
-// except Interrupt(), which any thread may call.
+// each application task runs on its own sentry host thread, and any such
+// thread may Switch into any AddressSpace: several threads may run in one
+// address space at the same time (application threads), each with its own
+// Context. NewAddressSpace() may be called on any sentry thread.
+// MapFile/Unmap/Protect may be called from any sentry thread that has a
+// Context (or will make one), concurrently from several threads, but never
+// concurrently with a Switch of the calling thread; their effect is visible
+// to every thread running in that address space. An AddressSpace may be
+// destroyed on any sentry thread, also while other threads' Contexts are
+// bound to it or even running in it (those Switches return kDied); such a
+// Context can still Switch into other address spaces and be destroyed
+// without blocking (task exit destroys the address space first, then the
+// Context). A Context is used only by the thread that created it
+// (Switch, Get/SetFpState, destruction), except Interrupt(), which any
+// thread may call. On ptrace a sentry thread should destroy its Context
+// before it exits (the Context releases the host-side threads it traces).
 #pragma once
 
 #include <signal.h>

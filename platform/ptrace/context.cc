@@ -33,34 +33,49 @@ Event BadStateEvent() {
 PtraceContext::PtraceContext(uint32_t mxcsr_mask) : mxcsr_mask_(mxcsr_mask) { fp_.Reset(); }
 
 PtraceContext::~PtraceContext() {
-  if (auto t = bound_.lock(); t && t->owner == this) t->owner = nullptr;
+  Unbind();
+  ReleaseHeld(nullptr);
 }
 
-StubThread* PtraceContext::Bind(PtraceAddressSpace& as) {
-  if (&as == bound_as_ && as.id() == bound_as_id_) return bound_thread_;
-  std::shared_ptr<StubThread> t = as.ThreadForCaller();
-  if (!t) {
-    LOG_ERROR("ptrace: thread %d switches into address space %d it does not trace "
-              "(multi-threaded address spaces are not implemented)",
-              CurrentTid(), as.pid());
+void PtraceContext::Unbind() {
+  PtraceContext* self = this;
+  if (bound_) bound_->owner.compare_exchange_strong(self, nullptr);
+}
+
+StubThread* PtraceContext::Rebind(PtraceAddressSpace& as) {
+  const std::shared_ptr<StubProcess>& proc = as.process();
+  if (proc->dead()) {
+    proc->Kill();  // reaps our tracee there, if any
     return nullptr;
   }
-  if (t->owner != nullptr && t->owner != this) {
-    LOG_ERROR("ptrace: a second context switches into stub thread %d", t->tid);
+  // Carry the FP state over from the previous address space, while its
+  // stub thread is still ours (it is parked below).
+  if (bound_ && bound_->owner == this && bound_proc_ != proc && !fp_dirty_ &&
+      !bound_proc_->dead() && PtraceGetFpRegs(bound_->tid, fp_.bytes)) {
+    fp_dirty_ = true;
+  }
+  auto t = proc->ThreadForCaller();
+  if (!t) return nullptr;
+  if ((*t)->owner != nullptr && (*t)->owner != this) {
+    LOG_ERROR("ptrace: a second context of thread %d switches into stub thread %d", CurrentTid(),
+              (*t)->tid);
     return nullptr;
   }
-  std::shared_ptr<StubThread> old = bound_.lock();
-  if (old && old != t) {
-    if (!fp_dirty_ && !old->dead && PtraceGetFpRegs(old->tid, fp_.bytes)) fp_dirty_ = true;
-    if (old->owner == this) old->owner = nullptr;
+  Unbind();
+  // One stub thread per sentry thread stays traced: the one it runs in.
+  ReleaseHeld(proc.get());
+  if (!ever_bound_) {
+    // The claimed thread may have run another context: load the initial
+    // state (fp_ holds FpState::Reset or what SetFpState set).
+    fp_dirty_ = true;
   }
-  t->owner = this;
+  (*t)->owner = this;
   bound_as_ = &as;
   bound_as_id_ = as.id();
-  bound_thread_ = t.get();
-  bound_ = t;
+  bound_proc_ = proc;
+  bound_ = std::move(*t);
   ever_bound_ = true;
-  return bound_thread_;
+  return bound_.get();
 }
 
 Event PtraceContext::Switch(AddressSpace& as_base, Registers& regs) {
@@ -68,7 +83,7 @@ Event PtraceContext::Switch(AddressSpace& as_base, Registers& regs) {
   // context is never used with another platform's address space.
   auto& as = static_cast<PtraceAddressSpace&>(as_base);
   StubThread* t = Bind(as);
-  if (t == nullptr || t->dead) return Event{.kind = Event::Kind::kDied};
+  if (t == nullptr) return Event{.kind = Event::Kind::kDied};
   {
     std::lock_guard lock(mu_);
     if (pending_) {
@@ -78,8 +93,10 @@ Event PtraceContext::Switch(AddressSpace& as_base, Registers& regs) {
     running_ = true;
     kicked_ = false;
     run_pidfd_ = t->pidfd.get();
+    run_pid_ = bound_proc_->pid();
+    run_tid_ = t->tid;
   }
-  Event ev = Run(as, *t, regs);
+  Event ev = Run(*bound_proc_, *t, regs);
   {
     std::lock_guard lock(mu_);
     running_ = false;
@@ -96,13 +113,13 @@ bool PtraceContext::InterruptRequested() {
   return kicked_;
 }
 
-Event PtraceContext::Died(PtraceAddressSpace& as) {
+Event PtraceContext::Died(StubProcess& proc) {
   // Tracing calls on a stopped tracee fail only when it is dying: finish it.
-  as.Lost();
+  proc.Kill();
   return Event{.kind = Event::Kind::kDied};
 }
 
-Event PtraceContext::Run(PtraceAddressSpace& as, StubThread& t, Registers& regs) {
+Event PtraceContext::Run(StubProcess& proc, StubThread& t, Registers& regs) {
   if (!t.regs_valid || std::memcmp(&t.regs, &regs.regs, sizeof(regs.regs)) != 0) {
     user_regs_struct host = regs.regs;
     // Not in a syscall as far as the host is concerned: the host's syscall
@@ -112,7 +129,7 @@ Event PtraceContext::Run(PtraceAddressSpace& as, StubThread& t, Registers& regs)
     host.orig_rax = ~0ull;
     if (auto r = PtraceSetRegs(t.tid, host); !r) {
       t.regs_valid = false;
-      if (r.error() == Errno::kESRCH) return Died(as);
+      if (r.error() == Errno::kESRCH) return Died(proc);
       LOG_DEBUG("ptrace: PTRACE_SETREGS: %s (rip %#llx cs %#llx fs_base %#llx)",
                 ErrnoName(r.error()), regs.regs.rip, regs.regs.cs, regs.regs.fs_base);
       return BadStateEvent();
@@ -122,7 +139,7 @@ Event PtraceContext::Run(PtraceAddressSpace& as, StubThread& t, Registers& regs)
   }
   if (fp_dirty_) {
     if (auto r = PtraceSetFpRegs(t.tid, fp_.bytes); !r) {
-      if (r.error() == Errno::kESRCH) return Died(as);
+      if (r.error() == Errno::kESRCH) return Died(proc);
       LOG_DEBUG("ptrace: PTRACE_SETFPREGS: %s", ErrnoName(r.error()));
       return BadStateEvent();
     }
@@ -131,13 +148,16 @@ Event PtraceContext::Run(PtraceAddressSpace& as, StubThread& t, Registers& regs)
 
   Event ev;
   for (;;) {
-    if (!PtraceResume(PTRACE_SYSEMU, t.tid)) return Died(as);
+    if (!PtraceResume(PTRACE_SYSEMU, t.tid)) return Died(proc);
     auto status = WaitTracee(t.tid);
-    if (!status) return Died(as);
+    if (!status) return Died(proc);
     if (WIFEXITED(*status) || WIFSIGNALED(*status)) {
-      as.Reaped(t);
+      proc.Reaped(t);
       return Event{.kind = Event::Kind::kDied};
     }
+    // A group-stop of the seized thread (a SIGSTOP from outside got past
+    // us): not an event; resuming ends the stop for this thread.
+    if ((*status >> 16) == PTRACE_EVENT_STOP) continue;
     int sig = WSTOPSIG(*status);
     if (sig == kSyscallStopSignal) {
       // PTRACE_SYSEMU: the syscall was not executed; orig_rax holds its
@@ -145,7 +165,7 @@ Event PtraceContext::Run(PtraceAddressSpace& as, StubThread& t, Registers& regs)
       ev.kind = Event::Kind::kSyscall;
       break;
     }
-    if (!PtraceGetSiginfo(t.tid, ev.info)) return Died(as);
+    if (!PtraceGetSiginfo(t.tid, ev.info)) return Died(proc);
     if (ev.info.si_code <= 0) {
       // Sent by a process, not caused by the application: our interrupt,
       // a stale interrupt from an earlier Switch, or a stray kill. Dropped.
@@ -164,7 +184,7 @@ Event PtraceContext::Run(PtraceAddressSpace& as, StubThread& t, Registers& regs)
     }
     break;
   }
-  if (!PtraceGetRegs(t.tid, regs.regs)) return Died(as);
+  if (!PtraceGetRegs(t.tid, regs.regs)) return Died(proc);
   t.regs = regs.regs;
   t.regs_valid = true;
   return ev;
@@ -178,9 +198,16 @@ void PtraceContext::Interrupt() {
   }
   if (kicked_) return;
   kicked_ = true;
-  // SAFETY: raw pidfd_send_signal; run_pidfd_ stays open while running_ (the
-  // stub thread outlives the Switch), and a pidfd never names a recycled pid.
-  ::syscall(SYS_pidfd_send_signal, run_pidfd_, kInterruptSignal, nullptr, 0);
+  // SAFETY: raw pidfd_send_signal; run_pidfd_ (a PIDFD_THREAD pidfd: the
+  // signal goes to this stub thread only) stays open while running_ (the
+  // Switch holds the stub thread), and a pidfd never names a recycled pid.
+  // Without PIDFD_THREAD (Linux < 6.9), tgkill: the tid could only be
+  // recycled after the tracer reaped it, which the running Switch has not.
+  if (run_pidfd_ >= 0) {
+    ::syscall(SYS_pidfd_send_signal, run_pidfd_, kInterruptSignal, nullptr, 0);
+  } else {
+    ::syscall(SYS_tgkill, run_pid_, run_tid_, kInterruptSignal);
+  }
 }
 
 SysResult<void> PtraceContext::GetFpState(FpState& fp) {
@@ -188,9 +215,8 @@ SysResult<void> PtraceContext::GetFpState(FpState& fp) {
     fp = fp_;
     return {};
   }
-  std::shared_ptr<StubThread> t = bound_.lock();
-  if (!t || t->dead) return Err(Errno::kESRCH);
-  return PtraceGetFpRegs(t->tid, fp.bytes);
+  if (!bound_ || bound_->owner != this || bound_proc_->dead()) return Err(Errno::kESRCH);
+  return PtraceGetFpRegs(bound_->tid, fp.bytes);
 }
 
 SysResult<void> PtraceContext::SetFpState(const FpState& fp) {

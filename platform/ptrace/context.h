@@ -14,16 +14,19 @@
 namespace bulwark::platform::ptrace_impl {
 
 // Preconditions: Switch, GetFpState, SetFpState and the destructor are called
-// only on the thread that created the context, which must be the tracer of
-// the stub thread it switches into (for now: the thread that created the
-// address space). Interrupt may be called from any thread.
+// only on the thread that created the context. Interrupt may be called from
+// any thread.
 //
 // Binding: the first Switch into an address space binds the context to the
-// stub thread traced by the calling thread; at most one context is bound to a
-// stub thread. Switching into another address space rebinds and carries the
-// FP state over (unless SetFpState was called since the last Switch, or the
-// previous address space is gone, in which case the new stub thread's
-// initial state, FpState::Reset, applies).
+// stub thread the calling sentry thread traces in it, claiming a parked one
+// or spawning one (stub_process.h); at most one context is bound to a stub
+// thread. Switching into another address space rebinds, parks the calling
+// thread's stub threads in every other address space, and carries the FP
+// state over (unless SetFpState was called since the last Switch, or the
+// previous address space is gone, in which case FpState::Reset applies; a
+// claimed stub thread never passes another context's FP state on). The
+// destructor parks every stub thread the calling sentry thread traces, so a
+// sentry thread can exit without killing stubs (PTRACE_O_EXITKILL).
 class PtraceContext final : public Context {
  public:
   // `mxcsr_mask`: MXCSR bits the CPU supports (from FXSAVE).
@@ -37,25 +40,36 @@ class PtraceContext final : public Context {
 
  private:
   // The stub thread to run in `as`, or null if this context cannot run there.
-  StubThread* Bind(PtraceAddressSpace& as);
+  StubThread* Bind(PtraceAddressSpace& as) {
+    if (&as == bound_as_ && as.id() == bound_as_id_ && bound_->owner == this &&
+        !bound_proc_->dead()) {
+      return bound_.get();
+    }
+    return Rebind(as);
+  }
+  StubThread* Rebind(PtraceAddressSpace& as);
+  // Gives up the bound stub thread (if still ours) for other contexts.
+  void Unbind();
   // Sets the registers, resumes under PTRACE_SYSEMU and waits for an event.
-  Event Run(PtraceAddressSpace& as, StubThread& t, Registers& regs);
-  // The stub thread failed a tracing call: kills and reaps the stub.
-  Event Died(PtraceAddressSpace& as);
+  Event Run(StubProcess& proc, StubThread& t, Registers& regs);
+  // The stub thread failed a tracing call: kills the stub.
+  Event Died(StubProcess& proc);
   bool InterruptRequested();
 
   const uint32_t mxcsr_mask_;
 
   // The current binding. bound_as_/bound_as_id_ identify the address space
-  // without dereferencing it (it may have been destroyed since); bound_
-  // outlives it only to answer GetFpState.
+  // without dereferencing it (it may have been destroyed since); the stub
+  // process and thread outlive it. The binding is live while
+  // bound_->owner == this (a park by ReleaseHeld clears owner).
   const PtraceAddressSpace* bound_as_ = nullptr;
   uint64_t bound_as_id_ = 0;
-  StubThread* bound_thread_ = nullptr;
-  std::weak_ptr<StubThread> bound_;
+  std::shared_ptr<StubProcess> bound_proc_;
+  std::shared_ptr<StubThread> bound_;
   bool ever_bound_ = false;
 
-  // FP state set by SetFpState and not yet loaded into a stub thread.
+  // FP state set by SetFpState (or the initial one) and not yet loaded into
+  // a stub thread.
   FpState fp_;
   bool fp_dirty_ = false;
 
@@ -70,7 +84,9 @@ class PtraceContext final : public Context {
   bool running_ = false;  // guarded by mu_
   bool kicked_ = false;   // guarded by mu_
   bool pending_ = false;  // guarded by mu_
-  int run_pidfd_ = -1;    // guarded by mu_; valid while running_
+  int run_pidfd_ = -1;    // guarded by mu_; valid while running_ (or -1: tgkill)
+  pid_t run_pid_ = 0;     // guarded by mu_
+  pid_t run_tid_ = 0;     // guarded by mu_
 };
 
 }  // namespace bulwark::platform::ptrace_impl

@@ -7,8 +7,14 @@
 #include <chrono>
 #include <cstdio>
 #include <thread>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+#include <sys/mman.h>
 
 #include "platform/ptrace/ptrace_test_util.h"
+#include "platform/ptrace/stub_process.h"
 
 namespace bulwark::platform::ptrace_impl::testing {
 namespace {
@@ -86,6 +92,80 @@ TEST(PtraceBench, GetpidRoundTrip) {
   Report("pinned + SetFpState per syscall:", *pinned, Mode::kSetFp);
   Report("pinned + one MapFile per syscall:", *pinned, Mode::kMapFile);
   Report("BULWARK_PTRACE_NOPIN=1:", *unpinned, Mode::kPlain);
+}
+
+// Creating an address space: NewAddressSpace + one MapFile (the first
+// tracing use) + destruction, on a fresh thread.
+TEST(PtraceBench, AddressSpaceLifecycle) {
+  UniqueFd memfd = MakeMemoryFile();
+  auto platform = MakePlatform(memfd.get());
+  ASSERT_NE(platform, nullptr);
+  constexpr int kRounds = 50;
+  double best = 1e30, total = 0;
+  std::thread thread([&] {
+    for (int i = 0; i < kRounds; i++) {
+      auto start = std::chrono::steady_clock::now();
+      auto as = platform->NewAddressSpace();
+      ASSERT_TRUE(as.has_value());
+      ASSERT_TRUE((*as)->MapFile(kCodeAddr, 4096, 0, PROT_READ | PROT_EXEC));
+      as->reset();
+      std::chrono::duration<double, std::micro> us = std::chrono::steady_clock::now() - start;
+      best = std::min(best, us.count());
+      total += us.count();
+    }
+  });
+  thread.join();
+  std::printf("address space create + MapFile + destroy: %8.0f us (best %6.0f us)\n",
+              total / kRounds, best);
+}
+
+// A new application thread in an existing address space: claiming a stub
+// thread when none is parked (the leader spawns one: claim leader, inject
+// clone, park leader, claim the new thread), and claiming a parked one.
+TEST(PtraceBench, ThreadClaim) {
+  UniqueFd memfd = MakeMemoryFile();
+  auto platform = MakePlatform(memfd.get());
+  ASSERT_NE(platform, nullptr);
+  auto as = platform->NewAddressSpace();
+  ASSERT_TRUE(as.has_value());
+  MapPages(**as);  // this thread holds the first stub thread
+  // SAFETY: the ptrace platform creates only PtraceAddressSpaces.
+  StubProcess& proc = *static_cast<PtraceAddressSpace&>(**as).process();
+  constexpr int kThreads = 20;
+  auto measure = [&](const char* what) {
+    std::vector<double> us(kThreads);
+    std::vector<std::unique_ptr<std::thread>> threads;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool release = false;
+    for (int i = 0; i < kThreads; i++) {
+      std::atomic<bool> measured{false};
+      // Each thread keeps its stub thread until all are measured.
+      threads.push_back(std::make_unique<std::thread>([&, i] {
+        auto start = std::chrono::steady_clock::now();
+        auto t = proc.ThreadForCaller();
+        std::chrono::duration<double, std::micro> d = std::chrono::steady_clock::now() - start;
+        EXPECT_TRUE(t.has_value());
+        us[i] = d.count();
+        measured = true;
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return release; });
+      }));
+      while (!measured) std::this_thread::yield();
+    }
+    {
+      std::lock_guard lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+    for (auto& t : threads) t->join();  // thread exit parks its stub thread
+    std::sort(us.begin(), us.end());
+    std::printf("  %-38s median %6.0f us, min %6.0f us\n", what, us[kThreads / 2], us[0]);
+  };
+  std::printf("stub thread for a new sentry thread, %d threads:\n", kThreads);
+  measure("spawn + claim (none parked):");
+  measure("claim a parked one:");
+  EXPECT_EQ(ThreadCount(proc.pid()), kThreads + 2);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <sys/uio.h>
 
 #include <cstring>
+#include <thread>
 
 #include "platform/ptrace/ptrace_test_util.h"
 
@@ -71,7 +72,27 @@ TEST_F(PtraceTest, FpStateFollowsTheContextIntoANewAddressSpace) {
   EXPECT_EQ(regs.regs.rdi, pattern);
 }
 
-// The stub must not start with the sentry thread's vector registers.
+// Expects the stub thread `tid` (traced by the caller, stopped) to hold the
+// initial XSAVE state in xmm and ymm registers.
+void ExpectCleanXstate(pid_t tid, bool avx) {
+  std::vector<uint8_t> xsave(64 * 1024);
+  iovec iov{xsave.data(), xsave.size()};
+  // SAFETY: test-only read of the stub thread's XSAVE area (we trace it).
+  ASSERT_EQ(ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov), 0);
+  for (size_t i = 0; i < 16 * 16; i++) {
+    ASSERT_EQ(xsave[kXmmOffset + i], 0) << "xmm byte " << i;
+  }
+  uint64_t xstate_bv;
+  std::memcpy(&xstate_bv, xsave.data() + 512, sizeof(xstate_bv));
+  EXPECT_EQ(xstate_bv & ~0x3ull, 0u) << std::hex << xstate_bv;
+  if (avx && (xstate_bv & 0x4)) {
+    for (size_t i = 0; i < 256; i++) ASSERT_EQ(xsave[576 + i], 0) << "ymm_hi byte " << i;
+  }
+}
+
+// The stub must not start with the sentry thread's vector registers (the
+// factory thread, when this test starts it, inherits them from this one),
+// nor must threads spawned later.
 TEST(PtraceFp, NewStubDoesNotInheritSentryRegisters) {
   UniqueFd memfd = MakeMemoryFile();
   auto platform = MakePlatform(memfd.get());
@@ -85,20 +106,24 @@ TEST(PtraceFp, NewStubDoesNotInheritSentryRegisters) {
   }
   auto as = platform->NewAddressSpace();
   ASSERT_TRUE(as.has_value());
-  pid_t pid = StubPid(**as);
-  std::vector<uint8_t> xsave(64 * 1024);
-  iovec iov{xsave.data(), xsave.size()};
-  // SAFETY: test-only read of the stub's XSAVE area (we are its tracer).
-  ASSERT_EQ(ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE, &iov), 0);
-  for (size_t i = 0; i < 16 * 16; i++) {
-    ASSERT_EQ(xsave[kXmmOffset + i], 0) << "xmm byte " << i;
-  }
-  uint64_t xstate_bv;
-  std::memcpy(&xstate_bv, xsave.data() + 512, sizeof(xstate_bv));
-  EXPECT_EQ(xstate_bv & ~0x3ull, 0u) << std::hex << xstate_bv;
-  if (avx && (xstate_bv & 0x4)) {
-    for (size_t i = 0; i < 256; i++) ASSERT_EQ(xsave[576 + i], 0) << "ymm_hi byte " << i;
-  }
+  ASSERT_TRUE((*as)->MapFile(kCodeAddr, 4096, 0, PROT_READ | PROT_EXEC));  // claims a thread
+  pid_t tid = CallerStubTid(**as);
+  ASSERT_NE(tid, 0);
+  ExpectCleanXstate(tid, avx);
+  // A second sentry thread gets a newly spawned stub thread.
+  std::thread other([&] {
+    if (avx) {
+      asm volatile("vpcmpeqd %%ymm15, %%ymm15, %%ymm15" ::: "xmm15");
+    } else {
+      asm volatile("pcmpeqd %%xmm15, %%xmm15" ::: "xmm15");
+    }
+    ASSERT_TRUE((*as)->MapFile(kDataAddr, 4096, 0x1000, PROT_READ | PROT_WRITE));
+    pid_t spawned = CallerStubTid(**as);
+    ASSERT_NE(spawned, 0);
+    EXPECT_NE(spawned, tid);
+    ExpectCleanXstate(spawned, avx);
+  });
+  other.join();
 }
 
 }  // namespace

@@ -2,17 +2,25 @@
 //
 // Overview (files in this directory):
 //   stub_amd64.S, stub.cc  the stub code page, mapped once at or above
-//                          kMaxUserAddress, and ForkStub: a raw fork from the
-//                          calling sentry thread that leaves a traced stub with
-//                          only that page and the memory file (as fd 3).
-//   address_space.cc       one stub process per AddressSpace; MapFile, Unmap
-//                          and Protect inject mmap/munmap/mprotect at the stub
-//                          page's `syscall; int3`.
+//                          kMaxUserAddress (injection, park and clone entry
+//                          points); ForkStub: a raw fork that leaves a traced
+//                          stub with only that page and the memory file (as
+//                          fd 3); per-thread tracing steps (seize, interrupt,
+//                          inject, park).
+//   factory.cc             the stub factory thread: forks every stub (so its
+//                          PDEATHSIG parent never exits) and reaps dead ones.
+//   stub_process.cc        one stub process per address space, its threads,
+//                          and which sentry thread traces which (claim, spawn,
+//                          park, kill); the per-thread registry.
+//   address_space.cc       MapFile, Unmap and Protect inject mmap/munmap/
+//                          mprotect at the stub page's `syscall; int3`, in the
+//                          calling sentry thread's stub thread.
 //   context.cc             Switch: PTRACE_SETREGS (when changed), PTRACE_SYSEMU,
 //                          waitpid; events from the stop; Interrupt via SIGUSR2
-//                          through a pidfd; FP state fetched and set lazily.
-// Every tracing call for a stub is made by the sentry thread that forked it
-// (ptrace ties a tracee to one tracer thread).
+//                          through a thread pidfd; FP state fetched and set
+//                          lazily.
+// ptrace ties a tracee to one tracer thread: every application thread runs
+// in its own stub thread, traced by its task's sentry thread.
 #include <sched.h>
 
 #include <atomic>
@@ -33,9 +41,12 @@ namespace {
 // Every ptrace stop is a wake-up of the other side; across CPUs that costs
 // ~40 µs on the target hosts instead of ~8 µs (platform-probes.md). So each
 // task thread is pinned to one CPU, chosen round-robin, before it creates its
-// context or forks a stub; stubs inherit the affinity.
+// context or address space, and each stub thread it claims is pinned to the
+// same CPU (StubProcess::Pin): tracer/stub pairs share a CPU, and the pairs
+// of different application threads are spread over the allowed CPUs.
 std::atomic<unsigned> next_cpu{0};
 thread_local bool thread_pinned = false;
+thread_local int pinned_cpu = -1;
 
 std::vector<int> AllowedCpus() {
   std::vector<int> cpus;
@@ -91,7 +102,9 @@ class PtracePlatform final : public Platform {
     CPU_SET(cpu, &set);
     if (sched_setaffinity(0, sizeof(set), &set) != 0) {
       LOG_WARN("ptrace: pinning thread %d to CPU %d: %s", CurrentTid(), cpu, strerror(errno));
+      return;
     }
+    pinned_cpu = cpu;
   }
 
   const int memory_file_fd_;  // not owned
@@ -106,7 +119,9 @@ Result<std::unique_ptr<Platform>> NewPtracePlatform(int memory_file_fd) {
     return MakeError(std::string("ptrace: cannot map the stub page: ") + ErrnoName(page.error()),
                      ToInt(page.error()));
   }
-  // Probe: can this host fork, trace and strip a stub?
+  // Probe: can this host fork, trace and strip a stub? (On this thread, not
+  // the factory's: the factory thread must start after the sentry dropped
+  // its privileges, see factory.h.)
   auto probe = ForkStub(*page, memory_file_fd);
   if (!probe) {
     return MakeError(std::string("ptrace: cannot start a traced stub process (seccomp, "
@@ -122,6 +137,8 @@ Result<std::unique_ptr<Platform>> NewPtracePlatform(int memory_file_fd) {
 }
 
 }  // namespace
+
+int PinnedCpu() { return pinned_cpu; }
 
 BULWARK_REGISTER_PLATFORM(ptrace, NewPtracePlatform);
 

@@ -3,9 +3,15 @@
 // into a fresh stub.
 #pragma once
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
 
 #include <cstdint>
 #include <cstring>
@@ -46,13 +52,16 @@ inline const Snippet kXmm{0x140, {0x66, 0x48, 0x0f, 0x7e, 0xc7, 0x66, 0x48, 0x0f
                                   0x0f, 0x05, 0xeb, 0xfe}};
 // int3
 inline const Snippet kInt3{0x180, {0xcc}};
+// mov (%rbx),%eax; syscall; jmp .
+inline const Snippet kLoadThenSyscall{0x1c0, {0x8b, 0x03, 0x0f, 0x05, 0xeb, 0xfe}};
 
 inline UniqueFd MakeMemoryFile() {
   UniqueFd fd(memfd_create("ptrace_test", MFD_CLOEXEC));
   EXPECT_TRUE(fd.valid());
   EXPECT_EQ(ftruncate(fd.get(), kFileSize), 0);
   for (const Snippet* s :
-       {&kGetpidThenExit, &kStoreThenSyscall, &kUd2, &kSpin, &kGetpidLoop, &kXmm, &kInt3}) {
+       {&kGetpidThenExit, &kStoreThenSyscall, &kUd2, &kSpin, &kGetpidLoop, &kXmm, &kInt3,
+        &kLoadThenSyscall}) {
     EXPECT_EQ(pwrite(fd.get(), s->bytes.data(), s->bytes.size(), s->offset),
               static_cast<ssize_t>(s->bytes.size()));
   }
@@ -88,6 +97,51 @@ inline pid_t StubPid(AddressSpace& as) {
   return static_cast<PtraceAddressSpace&>(as).pid();
 }
 
+// The stub thread the calling thread traces in `as` (0 if none).
+inline pid_t CallerStubTid(AddressSpace& as) {
+  // SAFETY: the ptrace platform creates only PtraceAddressSpaces.
+  auto t = static_cast<PtraceAddressSpace&>(as).process()->HeldByCaller();
+  return t ? t->tid : 0;
+}
+
+// Number of threads of process `pid` (0 if it is gone).
+inline int ThreadCount(pid_t pid) {
+  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
+  if (d == nullptr) return 0;
+  int n = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') n++;
+  }
+  closedir(d);
+  return n;
+}
+
+// Children (live or zombie) of every thread of this process.
+inline std::vector<pid_t> OwnChildren() {
+  std::vector<pid_t> children;
+  DIR* d = opendir("/proc/self/task");
+  if (d == nullptr) return children;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/children");
+    pid_t pid;
+    while (f >> pid) children.push_back(pid);
+  }
+  closedir(d);
+  return children;
+}
+
+// Waits up to 5 s for every child of this process to be reaped (stubs may
+// be reaped asynchronously by the stub factory).
+inline void ExpectNoChildrenSoon() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::vector<pid_t> left;
+  while ((left = OwnChildren()).size() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(left.empty()) << "leftover child " << left[0];
+}
+
 class PtraceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -99,6 +153,13 @@ class PtraceTest : public ::testing::Test {
     as_ = std::move(*as);
     MapPages(*as_);
     ctx_ = platform_->NewContext();
+  }
+
+  // Context first, then the address space, as Kernel task exit does.
+  void TearDown() override {
+    ctx_.reset();
+    as_.reset();
+    ExpectNoChildrenSoon();
   }
 
   UniqueFd memfd_;

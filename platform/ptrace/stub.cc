@@ -1,7 +1,9 @@
 #include "platform/ptrace/stub.h"
 
+#include <elf.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/uio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/rseq.h>
@@ -15,12 +17,16 @@
 #include <vector>
 
 #include "base/log.h"
+#include "platform/platform.h"
 #include "platform/ptrace/ptrace_sys.h"
 
 extern "C" {
 // stub_amd64.S
 extern const char bulwark_ptrace_stub_begin[];
 extern const char bulwark_ptrace_stub_syscall[];
+extern const char bulwark_ptrace_stub_park[];
+extern const char bulwark_ptrace_stub_clone[];
+extern const char bulwark_ptrace_stub_clone_trap[];
 extern const char bulwark_ptrace_stub_end[];
 }
 
@@ -42,6 +48,15 @@ enum StubExit : int {
   kExitDup = 203,
   kExitCloseRange = 204,
   kExitRseq = 205,
+  kExitSigaction = 206,
+};
+
+// The kernel's struct sigaction for rt_sigaction (not glibc's).
+struct KernelSigaction {
+  uint64_t handler;
+  uint64_t flags;
+  uint64_t restorer;
+  uint64_t mask;
 };
 
 std::vector<Mapping> ReadOwnMappings() {
@@ -69,6 +84,9 @@ SysResult<StubPage> MapStubPage() {
   const char* begin = bulwark_ptrace_stub_begin;
   size_t size = static_cast<size_t>(bulwark_ptrace_stub_end - begin);
   uint64_t syscall_offset = static_cast<uint64_t>(bulwark_ptrace_stub_syscall - begin);
+  uint64_t park_offset = static_cast<uint64_t>(bulwark_ptrace_stub_park - begin);
+  uint64_t clone_offset = static_cast<uint64_t>(bulwark_ptrace_stub_clone - begin);
+  uint64_t clone_trap_offset = static_cast<uint64_t>(bulwark_ptrace_stub_clone_trap - begin);
   if (size > kPageSize) {
     LOG_ERROR("ptrace: stub code is %zu bytes, more than a page", size);
     return Err(Errno::kEINVAL);
@@ -101,7 +119,12 @@ SysResult<StubPage> MapStubPage() {
     }
     // `syscall` is 2 bytes and `int3` 1: the SIGTRAP stop reports rip after
     // the int3.
-    return StubPage{hint, hint + syscall_offset, hint + syscall_offset + 3};
+    return StubPage{hint,
+                    hint + syscall_offset,
+                    hint + syscall_offset + 3,
+                    hint + park_offset,
+                    hint + clone_offset,
+                    hint + clone_trap_offset};
   }
   LOG_ERROR("ptrace: no free page for the stub in [%#lx, %#lx)", kMaxUserAddress, kTaskSize);
   return Err(Errno::kENOMEM);
@@ -140,6 +163,18 @@ SysResult<StubPage> MapStubPage() {
   if (::syscall(SYS_close_range, 0, kStubMemoryFd - 1, 0) != 0 ||
       ::syscall(SYS_close_range, kStubMemoryFd + 1, ~0u, 0) != 0) {
     Exit(kExitCloseRange);
+  }
+  // Ignore every signal that can be: a stale interrupt (kInterruptSignal)
+  // still pending on a thread after its tracer parked it is then discarded
+  // instead of killing the stub, while traced threads still report every
+  // signal (sig_ignored() is false for ptraced tasks). The handlers inherited
+  // from the sentry would be meaningless in the stub anyway.
+  for (int sig = 1; sig <= 64; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    KernelSigaction ignore{reinterpret_cast<uint64_t>(SIG_IGN), 0, 0, 0};
+    if (::syscall(SYS_rt_sigaction, sig, &ignore, nullptr, sizeof(uint64_t)) != 0) {
+      Exit(kExitSigaction);
+    }
   }
   // From here on signals are reported to the tracer, which suppresses them.
   uint64_t empty_mask = 0;
@@ -214,6 +249,102 @@ SysResult<Stub> ForkStub(const StubPage& page, int memory_file_fd) {
     return Err(set.error());
   }
   return stub;
+}
+
+SysResult<void> SeizeThread(pid_t tid) {
+  // SAFETY: PTRACE_SEIZE takes the option bits as `data`.
+  return PtraceRequest(PTRACE_SEIZE, tid, nullptr,
+                       reinterpret_cast<void*>(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD));
+}
+
+SysResult<void> InterruptStop(pid_t tid, bool& reaped) {
+  TRY(PtraceRequest(PTRACE_INTERRUPT, tid, nullptr, nullptr));
+  // A few signal stops may come first (a stray signal); the interrupt
+  // stays pending (JOBCTL_TRAP_STOP) across them.
+  for (int i = 0; i < 64; i++) {
+    int status = TRY(WaitTracee(tid));
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      reaped = true;
+      return Err(Errno::kESRCH);
+    }
+    if ((status >> 16) == PTRACE_EVENT_STOP) return {};
+    TRY(PtraceResume(PTRACE_CONT, tid));
+  }
+  LOG_ERROR("ptrace: stub thread %d does not stop for PTRACE_INTERRUPT", tid);
+  return Err(Errno::kEIO);
+}
+
+SysResult<uint64_t> RunInjected(pid_t tid, user_regs_struct regs, uint64_t trap_addr,
+                                bool& reaped) {
+  regs.orig_rax = ~0ull;  // not in a syscall: no host restart logic
+  TRY(PtraceSetRegs(tid, regs));
+  for (;;) {
+    TRY(PtraceResume(PTRACE_CONT, tid));
+    int status = TRY(WaitTracee(tid));
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      reaped = true;
+      return Err(Errno::kESRCH);
+    }
+    if ((status >> 16) == PTRACE_EVENT_STOP) continue;
+    int sig = WSTOPSIG(status);
+    if (sig == SIGTRAP) {
+      TRY(PtraceGetRegs(tid, regs));
+      if (regs.rip != trap_addr) break;
+      return regs.rax;
+    }
+    // A signal sent by some process (a stale interrupt, a stray kill) is
+    // dropped; anything else means the stub is not running our code.
+    siginfo_t info{};
+    if (!PtraceGetSiginfo(tid, info) || info.si_code > 0) break;
+  }
+  LOG_ERROR("ptrace: stub thread %d in an unexpected state during an injected syscall %llu",
+            tid, regs.orig_rax);
+  return Err(Errno::kEIO);
+}
+
+user_regs_struct CloneRegs(const user_regs_struct& inject_regs, const StubPage& page) {
+  user_regs_struct regs = inject_regs;
+  regs.rax = SYS_clone;
+  // A thread of the stub: same memory, fds, handlers (all SIG_IGN). No
+  // stack (the stub code uses none), no tid pointers, no TLS.
+  regs.rdi = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+  regs.rsi = 0;
+  regs.rdx = 0;
+  regs.r10 = 0;
+  regs.r8 = 0;
+  regs.rip = page.clone_addr;
+  return regs;
+}
+
+SysResult<void> ParkThread(pid_t tid, user_regs_struct regs, const StubPage& page) {
+  regs.rip = page.park_addr;
+  regs.orig_rax = ~0ull;  // an interrupted pause must not be restarted elsewhere
+  TRY(PtraceSetRegs(tid, regs));
+  return PtraceRequest(PTRACE_DETACH, tid, nullptr, nullptr);
+}
+
+SysResult<void> ResetExtendedState(pid_t tid) {
+  FpState fresh;
+  fresh.Reset();
+  std::vector<uint8_t> xsave(64 * 1024);
+  iovec iov{xsave.data(), xsave.size()};
+  // SAFETY: NT_X86_XSTATE writes at most iov_len bytes and shrinks iov_len
+  // to the XSAVE size.
+  if (::ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov) != 0) {
+    // No XSAVE on this CPU: the legacy area is all there is.
+    return PtraceSetFpRegs(tid, fresh.bytes);
+  }
+  constexpr size_t kHeaderOffset = 512;
+  if (iov.iov_len < kHeaderOffset + 64) return Err(Errno::kEINVAL);
+  std::memset(xsave.data(), 0, iov.iov_len);
+  std::memcpy(xsave.data(), fresh.bytes, sizeof(fresh.bytes));
+  // XSTATE_BV: x87 and SSE given by the legacy area; every other component
+  // absent, hence loaded in its initial state.
+  uint64_t xstate_bv = 0x3;
+  std::memcpy(xsave.data() + kHeaderOffset, &xstate_bv, sizeof(xstate_bv));
+  // SAFETY: NT_X86_XSTATE reads iov_len bytes, the size it reported above.
+  if (::ptrace(PTRACE_SETREGSET, tid, NT_X86_XSTATE, &iov) != 0) return Err(HostErrno());
+  return {};
 }
 
 }  // namespace bulwark::platform::ptrace_impl

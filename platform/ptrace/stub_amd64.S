@@ -13,8 +13,17 @@
 //      registers with rip = bulwark_ptrace_stub_syscall and continuing; the
 //      int3 right after reports completion with a SIGTRAP stop.
 // On a failed munmap the stub exits with the errno as exit status.
+//
+// Two more entry points, reached only by setting rip from the tracer:
+//   bulwark_ptrace_stub_park: `pause` forever. A thread no sentry thread
+//      traces waits here (ptrace is detached); a tracer claims it with
+//      PTRACE_SEIZE + PTRACE_INTERRUPT, which interrupts the pause.
+//   bulwark_ptrace_stub_clone: the tracer sets rax = SYS_clone and the clone
+//      arguments; the new thread (rax == 0) goes straight to the park loop,
+//      the caller reports its tid (rax) with an int3.
 
 #define SYS_munmap 11
+#define SYS_pause 34
 #define SYS_getpid 39
 #define SYS_kill 62
 #define SYS_exit_group 231
@@ -28,6 +37,12 @@
   .hidden bulwark_ptrace_stub_begin
   .globl bulwark_ptrace_stub_syscall
   .hidden bulwark_ptrace_stub_syscall
+  .globl bulwark_ptrace_stub_park
+  .hidden bulwark_ptrace_stub_park
+  .globl bulwark_ptrace_stub_clone
+  .hidden bulwark_ptrace_stub_clone
+  .globl bulwark_ptrace_stub_clone_trap
+  .hidden bulwark_ptrace_stub_clone_trap
   .globl bulwark_ptrace_stub_end
   .hidden bulwark_ptrace_stub_end
 
@@ -62,6 +77,20 @@ bulwark_ptrace_stub_syscall:       // injection point
   syscall
   int3
   jmp .Linject
+
+bulwark_ptrace_stub_park:          // park loop (untraced threads)
+.Lpark:
+  mov $SYS_pause, %eax
+  syscall
+  jmp .Lpark
+
+bulwark_ptrace_stub_clone:         // clone injection point
+  syscall
+  test %rax, %rax
+  jz .Lpark                        // the new thread
+  int3                             // the caller: rax = new tid or -errno
+bulwark_ptrace_stub_clone_trap:
+  jmp .Lpark
 
 .Lfail:
   mov %eax, %edi
