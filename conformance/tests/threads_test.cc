@@ -222,5 +222,53 @@ TEST(Threads, ForkFromThreadCopiesOnlyThatThread) {
   EXPECT_TRUE(ExitedWith(child_status, 0)) << DescribeWaitStatus(child_status);
 }
 
+// execve(2) from a non-leader thread: the other threads (here the main
+// thread, blocked in pause) are killed and the new program runs in the
+// process, which keeps its pid.
+TEST(Threads, ExecFromThreadReplacesWholeProcess) {
+  Pipe p = MakePipe();
+  fflush(nullptr);
+  pid_t pid = fork();
+  ASSERT_THAT(pid, SyscallSucceeds());
+  if (pid == 0) {
+    dup2(p.w.get(), 1);
+    std::thread t([] {
+      // This binary again, running no test (its output ends in "0 tests.").
+      const char* argv[] = {"th", "--gtest_filter=-*", nullptr};
+      execve(SelfPath().c_str(), const_cast<char**>(argv), environ);
+      _exit(126);
+    });
+    for (;;) pause();
+  }
+  p.w.reset();
+  std::string out = ReadAll(p.r.get());
+  int status = WaitStatus(pid);  // waits for `pid`: the pid survived the exec
+  EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  EXPECT_NE(out.find("PASSED  ] 0 tests."), std::string::npos) << out;
+}
+
+// A stop signal stops every thread; SIGCONT resumes them all.
+TEST(Threads, StopAndContinueAllThreads) {
+  fflush(nullptr);
+  pid_t pid = fork();
+  ASSERT_THAT(pid, SyscallSucceeds());
+  if (pid == 0) {
+    std::thread t([] {
+      for (;;) sched_yield();
+    });
+    for (;;) pause();
+  }
+  ASSERT_THAT(kill(pid, SIGSTOP), SyscallSucceeds());
+  int status;
+  ASSERT_THAT(waitpid(pid, &status, WUNTRACED), SyscallSucceedsWithValue(pid));
+  EXPECT_TRUE(WIFSTOPPED(status));
+  ASSERT_THAT(kill(pid, SIGCONT), SyscallSucceeds());
+  ASSERT_THAT(waitpid(pid, &status, WCONTINUED), SyscallSucceedsWithValue(pid));
+  EXPECT_TRUE(WIFCONTINUED(status));
+  ASSERT_THAT(kill(pid, SIGKILL), SyscallSucceeds());
+  status = WaitStatus(pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << DescribeWaitStatus(status);
+}
+
 }  // namespace
 }  // namespace conformance

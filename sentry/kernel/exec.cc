@@ -1,22 +1,54 @@
 #include "sentry/kernel/exec.h"
 
 #include "base/log.h"
+#include "sentry/kernel/task_internal.h"
 #include "sentry/loader/loader.h"
 #include "sentry/vfs/ops.h"
 
 namespace bulwark::kernel {
 
+namespace {
+
+// de_thread: kills every other thread of t's group and waits until they
+// have left; a non-leader then takes over the leader's tid (execve(2)).
+// Fails (the caller is being killed) if the group is exiting or another
+// thread is already exec'ing.
+SysResult<void> DeThread(Task& t) {
+  ThreadGroup& tg = t.tg();
+  if (tg.exiting || t.exiting || (tg.exec_task && tg.exec_task != &t))
+    return Err(Errno::kEAGAIN);
+  if (tg.tasks.size() > 1) {
+    tg.exec_task = &t;
+    for (Task* o : tg.tasks) {
+      if (o == &t) continue;
+      o->exiting = true;
+      o->Kick();
+    }
+    tg.thread_exited.Add(&t);
+    // Killable only, like Linux's wait in de_thread.
+    while (tg.tasks.size() > 1 && !tg.exiting && !t.exiting) t.WaitForEvent();
+    tg.thread_exited.Remove(&t);
+    tg.exec_task = nullptr;
+    if (tg.tasks.size() > 1) return Err(Errno::kEAGAIN);
+  }
+  if (t.tid() != tg.tgid) {
+    // The old leader is gone (its Task deleted): take its tid.
+    t.kernel().RenameTask(&t, tg.tgid);
+  }
+  return {};
+}
+
+}  // namespace
+
 SysResult<void> Exec(Task& t, const vfs::ResolveContext& ctx, const std::string& path,
                      std::vector<std::string> argv, std::vector<std::string> envp) {
-  if (t.tg().tasks.size() > 1) {
-    // TODO(#4): de_thread: kill the other threads first.
-    return Err(Errno::kEAGAIN);
-  }
   auto new_mm = std::make_shared<mm::MemoryManager>(t.kernel().memory_file(), t.kernel().platform());
   auto open = [&ctx](const std::string& p) { return vfs::OpenExecutable(ctx, p); };
   loader::LoadedImage img = TRY(loader::LoadExecutable(t, *new_mm, path, std::move(argv),
                                                        std::move(envp), open));
-  // Point of no return (flush_old_exec).
+  // Point of no return (begin_new_exec): the other threads die first.
+  TRY(DeThread(t));
+  ReleaseThreadMm(t);  // exec_mm_release: robust list, clear_child_tid
   t.mm_ = std::move(new_mm);
   if (t.fds_.use_count() > 1) t.fds_ = t.fds().Fork();  // unshare_files
   t.fds().CloseOnExec();
@@ -29,8 +61,6 @@ SysResult<void> Exec(Task& t, const vfs::ResolveContext& ctx, const std::string&
   }
   t.altstack = stack_t{nullptr, SS_DISABLE, 0};
   t.creds().keep_caps = false;  // prctl(2): cleared on execve
-  t.clear_child_tid = 0;
-  t.robust_list = 0;
   t.tg().exe = img.exe;
   size_t slash = path.rfind('/');
   t.comm = path.substr(slash == std::string::npos ? 0 : slash + 1, 15);

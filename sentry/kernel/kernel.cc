@@ -90,6 +90,13 @@ void Kernel::TaskExited(Task* t) {
   idle_cv_.notify_all();
 }
 
+void Kernel::RenameTask(Task* t, pid_t tid) {
+  auto node = tasks_.extract(t->tid());
+  node.key() = tid;
+  t->tid_ = tid;
+  tasks_.insert(std::move(node));
+}
+
 int Kernel::WaitForInit() {
   std::unique_lock<std::mutex> lock(mu);
   idle_cv_.wait(lock, [&] { return live_threads_ == 0; });

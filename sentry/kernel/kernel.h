@@ -16,6 +16,7 @@
 
 #include "platform/platform.h"
 #include "sentry/kernel/credentials.h"
+#include "sentry/kernel/futex.h"
 #include "sentry/mm/memory_file.h"
 #include "sentry/vfs/mount.h"
 
@@ -83,6 +84,19 @@ class Kernel {
   // Wakes a task's host thread sleeping in Task::Block.
   std::condition_variable& idle_cv() { return idle_cv_; }
 
+  // Control "pause"/"resume" (sentry/control): while `paused`, tasks park
+  // at the top of their run loop, outside application code (cgroup-freezer
+  // semantics). Set `paused` and Kick every task to pause; clear it and
+  // notify `resume_cv` to resume. Guarded by mu.
+  bool paused = false;
+  std::condition_variable resume_cv;
+
+  // Futex waiters of every address space (futex.h). Guarded by the lock.
+  FutexTable& futexes() { return futexes_; }
+  // Gives a task a new tid (a non-leader thread taking over its leader's
+  // tid in execve). Precondition: lock held; `tid` is unused by any task.
+  void RenameTask(Task* t, pid_t tid);
+
   // The connection to the gofer (may be null in unit tests).
   std::shared_ptr<gofer::Client> gofer_client;
 
@@ -98,6 +112,7 @@ class Kernel {
   int64_t boot_ns_ = 0;
   int live_threads_ = 0;
   std::condition_variable idle_cv_;
+  FutexTable futexes_;
 };
 
 }  // namespace bulwark::kernel

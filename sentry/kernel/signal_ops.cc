@@ -34,7 +34,9 @@ bool Ignored(const ThreadGroup& tg, int sig) {
 // has no handler (kernel/signal.c, sig_task_ignored with SIGNAL_UNKILLABLE).
 bool InitProtected(const ThreadGroup& tg, int sig, SignalSource source) {
   if (source == SignalSource::kOutside) return false;
-  if (tg.parent != nullptr) return false;  // only init has no parent
+  // Init is pid 1 (AllocPid wraps to 300); processes started by the
+  // control channel's exec have no parent either, but no protection.
+  if (tg.parent != nullptr || tg.tgid != 1) return false;
   return HandlerIsDefault(tg, sig);
 }
 
@@ -50,6 +52,15 @@ bool PrepareSignal(ThreadGroup& tg, int sig) {
     for (int s : {SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU}) {
       tg.pending.Discard(s);
       for (Task* t : tg.tasks) t->pending.Discard(s);
+    }
+    // SIGCONT resumes a stopped process when sent, even if it is blocked or
+    // ignored (prepare_signal): every thread leaves the stop.
+    if (tg.group_stopped) {
+      tg.group_stopped = false;
+      tg.stopped_report = false;
+      tg.continued_report = true;
+      for (Task* t : tg.tasks) t->Kick();
+      NotifyParent(tg, CLD_CONTINUED, SIGCONT);
     }
   } else if (SigBit(sig) & kStops) {
     tg.pending.Discard(SIGCONT);
@@ -69,12 +80,27 @@ void SendGroupSignal(ThreadGroup& tg, const siginfo_t& info, SignalSource source
   // stay pending in case the handler changes, as Linux does).
   if (Ignored(tg, sig)) return;
   tg.pending.Enqueue(info);
+  tg.signalfd_waiters.Notify();  // signalfd(2) pollers
   // Wake a thread that can take it; prefer the leader (complete_signal).
+  // Any thread that does not block it may dequeue it; a pick that blocks it
+  // later is corrected by RetargetGroupSignals.
   for (Task* t : tg.tasks) {
-    if (!(t->sigmask & SigBit(sig))) {
+    if (!(t->sigmask & SigBit(sig)) && !t->exiting) {
       t->Kick();
       return;
     }
+  }
+}
+
+void RetargetGroupSignals(ThreadGroup& tg) {
+  SigSet left = tg.pending.set;
+  for (Task* t : tg.tasks) {
+    if (left == 0) return;
+    if (t->exiting) continue;
+    SigSet takes = left & ~t->sigmask;
+    if (takes == 0) continue;
+    t->Kick();
+    left &= ~takes;
   }
 }
 

@@ -27,6 +27,10 @@ void SendThreadSignal(Task& t, const siginfo_t& info, SignalSource source = Sign
 // process, as force_sig_info does.
 void ForceSignal(Task& t, const siginfo_t& info);
 
+// Kicks, for each process-directed pending signal, a thread that does not
+// block it (after the thread chosen for it blocked it or exited).
+void RetargetGroupSignals(ThreadGroup& tg);
+
 // Starts tearing the thread group down with `wait_status` (exit_group or a
 // fatal signal): every thread leaves its run loop. Idempotent.
 void GroupExit(ThreadGroup& tg, int wait_status);

@@ -21,6 +21,7 @@ SysResult<std::string> Task::CopyInPath(UserCString s) const {
 
 bool Task::Interrupted() const {
   if (exiting || tg_->exiting) return true;
+  if (tg_->group_stopped && !group_stop_done) return true;
   return ((pending.set | tg_->pending.set) & ~sigmask) != 0;
 }
 
@@ -52,6 +53,12 @@ SysResult<void> Task::Block(const timespec* deadline) {
   return {};
 }
 
+void Task::WaitForEvent() {
+  std::unique_lock<std::mutex> lock(kernel_.mu, std::adopt_lock);
+  cv_.wait(lock);
+  (void)lock.release();
+}
+
 void Task::Wake() {
   woken_ = true;
   cv_.notify_one();
@@ -64,6 +71,7 @@ void Task::Kick() {
 
 void Task::SendSignal(const siginfo_t& info) {
   pending.Enqueue(info);
+  tg_->signalfd_waiters.Notify();  // signalfd(2) pollers
   Kick();
 }
 

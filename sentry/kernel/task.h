@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -85,10 +86,16 @@ class Task {
   SysResult<void> Block(const timespec* deadline);
   // Makes Block() return. Called with the kernel lock held.
   void Wake();
+  // Releases the kernel lock until Wake() or Kick() (or a spurious
+  // wake-up), ignoring signals: for waits only a kill or a specific event
+  // ends (group stop, execve waiting for the other threads). The caller
+  // loops on its condition. Precondition: kernel lock held.
+  void WaitForEvent();
   // Runs `f` with the kernel lock released (for blocking host calls).
   template <typename F>
   auto Unlocked(F&& f) -> decltype(f());
-  // True if a signal that is not blocked is pending, or the task is exiting.
+  // True if a signal that is not blocked is pending, the task is exiting,
+  // or its group is stopping and it has not stopped yet.
   bool Interrupted() const;
 
   // --- Signals ---
@@ -107,6 +114,13 @@ class Task {
   // ERESTART* code of the syscall just handled, until signal handling
   // decides between a restart and EINTR; 0 if none.
   int syscall_restart = 0;
+  // restart_syscall(2): set by a syscall that returns ERESTART_RESTARTBLOCK
+  // (e.g. a futex wait with a timeout); run by restart_syscall when the
+  // syscall is restarted without a handler (the app re-enters through
+  // __NR_restart_syscall, as Linux's restart_block).
+  std::function<SysResult<uint64_t>(Task&)> restart_block;
+  // This thread has stopped for its group's stop (DoGroupStop).
+  bool group_stop_done = false;
 
   // --- Thread state ---
   uint64_t clear_child_tid = 0;  // set_tid_address / CLONE_CHILD_CLEARTID
@@ -116,7 +130,9 @@ class Task {
   bool no_new_privs = false;  // PR_SET_NO_NEW_PRIVS; inherited, kept across exec
   // sched_setaffinity mask, bit n = CPU n; empty = every CPU. Inherited.
   std::vector<uint64_t> cpu_affinity;
-  bool exiting = false;  // this thread is leaving its run loop
+  // This thread is leaving its run loop: exit(2), or killed by execve's
+  // de_thread (exit_group and fatal signals set ThreadGroup::exiting).
+  bool exiting = false;
   int exit_code = 0;     // for exit(2) of a single thread
   // vfork parent to release at exec or exit.
   std::shared_ptr<ThreadGroup> vfork_parent;
@@ -138,8 +154,9 @@ class Task {
   uint64_t utime_ns = 0, stime_ns = 0;
 
  private:
+  friend class Kernel;  // RenameTask
   Kernel& kernel_;
-  const pid_t tid_;
+  pid_t tid_;
   std::shared_ptr<ThreadGroup> tg_;
   Credentials creds_;
   platform::Registers regs_;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "sentry/kernel/futex.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/kernel/task_internal.h"
 
@@ -26,16 +27,30 @@ void ReleaseVforkParent(Task& t) {
 
 }  // namespace
 
+void ReleaseThreadMm(Task& t) {
+  if (!t.mm_) return;
+  ExitRobustList(t);
+  t.robust_list = 0;
+  // mm_release: only when another task still uses the memory (a thread,
+  // or a vfork parent) is anyone left to see the tid word.
+  if (t.clear_child_tid != 0 && t.mm_.use_count() > 1) {
+    uint32_t zero = 0;
+    if (t.CopyOutBytes(t.clear_child_tid, &zero, sizeof(zero)))
+      (void)FutexWake(t, t.clear_child_tid, /*shared=*/true, 1);
+  }
+  t.clear_child_tid = 0;
+}
+
 void ExitTask(Task& t) {
   Kernel& k = t.kernel();
   ThreadGroup& tg = t.tg();
   ReleaseVforkParent(t);
-  if (t.clear_child_tid != 0) {
-    uint32_t zero = 0;
-    (void)t.CopyOutBytes(t.clear_child_tid, &zero, sizeof(zero));
-    // TODO(#4): futex wake on clear_child_tid once futexes exist.
-  }
+  ReleaseThreadMm(t);
   std::erase(tg.tasks, &t);
+  tg.thread_exited.Notify();
+  // Process-directed signals this thread was chosen for go to another
+  // thread (exit_signals / retarget_shared_pending).
+  if (!tg.tasks.empty() && tg.pending.set != 0) RetargetGroupSignals(tg);
   if (!tg.exiting) {
     // exit(2) of the last thread ends the process with its code.
     tg.wait_status = (t.exit_code & 0xff) << 8;

@@ -18,6 +18,15 @@ SysResult<uint64_t> SigReturn(Task& t);
 // notifies the parent. Precondition: kernel lock held; t is leaving Run().
 void ExitTask(Task& t);
 
+// The futex side of a thread leaving its memory (mm_release): walks the
+// robust list, then clears and wakes clear_child_tid. Called at thread
+// exit and by execve. Precondition: kernel lock held.
+void ReleaseThreadMm(Task& t);
+
+// Stops the calling thread while its group is stopped (group stop), until
+// SIGCONT or a kill. Precondition: kernel lock held.
+void ParticipateInGroupStop(Task& t);
+
 // Records the syscall restart state after a handler returned an
 // ERESTART* code (see task_signals.cc).
 void NoteRestart(Task& t, Errno e);

@@ -1,6 +1,8 @@
 // The task run loop: switch into application code, handle what comes back.
 #include <sched.h>
 
+#include <chrono>
+
 #include "base/log.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/kernel/task.h"
@@ -20,6 +22,13 @@ void Task::Run() {
   }
   while (true) {
     if (exiting || tg_->exiting) break;
+    if (kernel_.paused) {
+      // Paused by the control channel: wait here for resume. Exit does not
+      // notify resume_cv, hence the polling.
+      while (kernel_.paused && !exiting && !tg_->exiting)
+        kernel_.resume_cv.wait_for(lock, std::chrono::milliseconds(50));
+      continue;
+    }
     HandlePendingSignals(*this);
     if (exiting || tg_->exiting) break;
     auto as = mm_->Activate();

@@ -26,8 +26,12 @@ bool OnAltStack(const Task& t, uint64_t sp) {
   return !(t.altstack.ss_flags & SS_DISABLE) && sp > base && sp - base <= t.altstack.ss_size;
 }
 
-void RestartSyscall(Task& t) {
-  t.regs().regs.rax = t.regs().regs.orig_rax;
+constexpr uint64_t kNrRestartSyscall = 219;
+
+void RestartSyscall(Task& t, bool restart_block) {
+  // ERESTART_RESTARTBLOCK re-enters through restart_syscall(2), which runs
+  // t.restart_block (e.g. a futex wait with the original deadline).
+  t.regs().regs.rax = restart_block ? kNrRestartSyscall : t.regs().regs.orig_rax;
   t.regs().regs.rip -= 2;  // back over the 2-byte `syscall` instruction
 }
 
@@ -43,10 +47,12 @@ void FinishInterruptedSyscall(Task& t, const KSigAction* act) {
     case Errno::kERESTARTSYS: restart = act == nullptr || (act->flags & SA_RESTART); break;
     default: restart = act == nullptr; break;  // ERESTARTNOHAND, ERESTART_RESTARTBLOCK
   }
+  bool block = static_cast<Errno>(code) == Errno::kERESTART_RESTARTBLOCK;
   if (restart) {
-    RestartSyscall(t);
+    RestartSyscall(t, block);
   } else {
     t.regs().regs.rax = static_cast<uint64_t>(-EINTR);
+    if (block) t.restart_block = nullptr;
   }
 }
 
@@ -106,39 +112,47 @@ SysResult<void> SetupFrame(Task& t, int sig, const siginfo_t& info, const KSigAc
   return {};
 }
 
+// Starts a group stop (do_signal_stop) and stops this thread. The parent
+// is told at once; Linux waits until every thread has stopped, so here
+// another thread may still run briefly after the parent saw the stop.
 void DoGroupStop(Task& t, int sig) {
   ThreadGroup& tg = t.tg();
   if (!tg.group_stopped) {
     tg.group_stopped = true;
     tg.stop_signal = sig;
     tg.stopped_report = true;
+    tg.continued_report = false;
+    for (Task* o : tg.tasks)
+      if (o != &t) o->Kick();  // they stop on their way to application code
     NotifyParent(tg, CLD_STOPPED, sig);
   }
-  // Wait for SIGCONT (which clears group_stopped) or SIGKILL.
-  while (tg.group_stopped && !tg.exiting) {
-    tg.child_events.Add(&t);  // woken through Kick on SIGCONT/SIGKILL
-    (void)t.Block(nullptr);
-    tg.child_events.Remove(&t);
-    if ((t.pending.set | tg.pending.set) & SigBit(SIGCONT)) break;
-  }
+  ParticipateInGroupStop(t);
 }
 
 }  // namespace
 
 void NoteRestart(Task& t, Errno e) { t.syscall_restart = ToInt(e); }
 
+void ParticipateInGroupStop(Task& t) {
+  ThreadGroup& tg = t.tg();
+  // Only SIGCONT (clears group_stopped) and kills end the stop; other
+  // signals stay pending meanwhile.
+  t.group_stop_done = true;
+  while (tg.group_stopped && !tg.exiting && !t.exiting) t.WaitForEvent();
+  t.group_stop_done = false;
+}
+
 void HandlePendingSignals(Task& t) {
   ThreadGroup& tg = t.tg();
   while (!t.exiting && !tg.exiting) {
+    if (tg.group_stopped) {
+      ParticipateInGroupStop(t);
+      continue;
+    }
     siginfo_t info;
     SigSet allowed = ~t.sigmask | kUnblockable;
     if (!t.pending.Dequeue(allowed, &info) && !tg.pending.Dequeue(allowed, &info)) break;
     int sig = info.si_signo;
-    if (sig == SIGCONT && tg.group_stopped) {
-      tg.group_stopped = false;
-      tg.continued_report = true;
-      NotifyParent(tg, CLD_CONTINUED, SIGCONT);
-    }
     const KSigAction act = tg.handlers->actions[sig];
     if (act.handler == reinterpret_cast<uint64_t>(SIG_IGN)) continue;
     if (act.handler == reinterpret_cast<uint64_t>(SIG_DFL)) {

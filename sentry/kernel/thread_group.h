@@ -16,6 +16,7 @@
 namespace bulwark::kernel {
 
 class Task;
+struct ProcessTimers;  // sentry/kernel/timers.h
 
 struct Rlimit {
   uint64_t cur = RLIM_INFINITY, max = RLIM_INFINITY;
@@ -56,6 +57,17 @@ class ThreadGroup {
   WaitQueue child_events;
   // vfork parents wait here for the child's exec or exit.
   WaitQueue vfork_done;
+  // Signalfds polled for this process's pending signals wait here; every
+  // signal queued on the process or one of its threads notifies it.
+  WaitQueue signalfd_waiters;
+  // setitimer/alarm and timer_create timers; created on first use, not
+  // inherited by fork children.
+  std::shared_ptr<ProcessTimers> timers;
+  // Notified when a thread leaves `tasks` (execve waits for the others).
+  WaitQueue thread_exited;
+  // The thread running execve's de_thread, or null: the other threads are
+  // being killed, and no other exec may start.
+  Task* exec_task = nullptr;
 
   // The executable, for /proc/<pid>/exe.
   vfs::Path exe;

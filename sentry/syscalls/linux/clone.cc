@@ -27,55 +27,61 @@ constexpr uint64_t kSupportedFlags =
     CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
     CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO;
 
+// RLIMIT_NPROC counts the tasks (threads included) of the real uid.
+bool OverProcessLimit(Task& t) {
+  if (t.creds().HasCap(CAP_SYS_RESOURCE)) return false;
+  uint64_t n = 0;
+  for (auto& [pid, tg] : t.kernel().thread_groups())
+    if (!tg->tasks.empty() && tg->tasks.front()->creds().ruid == t.creds().ruid) n += tg->tasks.size();
+  return n >= t.tg().rlimits[RLIMIT_NPROC].cur;
+}
+
 SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   uint64_t f = req.flags;
-  // clone(2) ERRORS: flag combinations that are invalid.
+  // clone(2) ERRORS: flag combinations that are invalid (copy_process).
   if ((f & CLONE_SIGHAND) && !(f & CLONE_VM)) return Err(Errno::kEINVAL);
   if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND)) return Err(Errno::kEINVAL);
   if ((f & CLONE_FS) && (f & CLONE_NEWNS)) return Err(Errno::kEINVAL);
+  // Init may not create siblings (SIGNAL_UNKILLABLE).
+  if ((f & CLONE_PARENT) && t.tg().parent == nullptr) return Err(Errno::kEINVAL);
   if (f & ~kSupportedFlags) {
     // Namespaces, pidfds, cgroups: not supported inside the sandbox yet.
     LOG_WARN("clone: unsupported flags %#lx", f & ~kSupportedFlags);
     return Err(Errno::kEINVAL);
   }
-  if ((f & CLONE_THREAD) || ((f & CLONE_VM) && !(f & CLONE_VFORK))) {
-    // Sharing an address space between tasks needs several stub threads per
-    // address space in the platform.
-    LOG_WARN("clone: shared address spaces (threads) are not supported yet (#4)");
-    return Err(Errno::kENOSYS);
-  }
   auto& k = t.kernel();
+  ThreadGroup& ptg = t.tg();
+  // A dying process or one whose threads execve is killing creates no
+  // task; the caller leaves on its way back (fatal_signal_pending).
+  if (ptg.exiting || t.exiting || ptg.exec_task != nullptr) return Err(Errno::kERESTARTNOINTR);
   pid_t tid = k.AllocPid();
   if (tid < 0) return Err(Errno::kEAGAIN);
-  // RLIMIT_NPROC counts the processes of the real uid.
-  if (!t.creds().HasCap(CAP_SYS_RESOURCE)) {
-    uint64_t n = 0;
-    for (auto& [pid, tg] : k.thread_groups())
-      if (!tg->tasks.empty() && tg->tasks.front()->creds().ruid == t.creds().ruid) n += tg->tasks.size();
-    if (n >= t.tg().rlimits[RLIMIT_NPROC].cur) return Err(Errno::kEAGAIN);
+  if (OverProcessLimit(t)) return Err(Errno::kEAGAIN);
+
+  bool thread = (f & CLONE_THREAD) != 0;
+  std::shared_ptr<ThreadGroup> tg;
+  if (thread) {
+    tg = t.tg_ptr();
+  } else {
+    tg = std::make_shared<ThreadGroup>(tid);
+    tg->pgid = ptg.pgid;
+    tg->sid = ptg.sid;
+    tg->parent = (f & CLONE_PARENT) && ptg.parent ? ptg.parent : &ptg;
+    tg->exit_signal = (f & CLONE_PARENT) ? ptg.exit_signal : req.exit_signal;
+    tg->rlimits = ptg.rlimits;
+    tg->nice = ptg.nice;
+    tg->exe = ptg.exe;
+    tg->start_time_ns = k.UptimeNs();
+    if (f & CLONE_SIGHAND)
+      tg->handlers = ptg.handlers;
+    else
+      *tg->handlers = *ptg.handlers;
   }
 
-  auto tg = std::make_shared<ThreadGroup>(tid);
-  ThreadGroup& ptg = t.tg();
-  tg->pgid = ptg.pgid;
-  tg->sid = ptg.sid;
-  tg->parent = (f & CLONE_PARENT) && ptg.parent ? ptg.parent : &ptg;
-  tg->exit_signal = (f & CLONE_PARENT) ? ptg.exit_signal : req.exit_signal;
-  tg->rlimits = ptg.rlimits;
-  tg->nice = ptg.nice;
-  tg->exe = ptg.exe;
-  tg->start_time_ns = k.UptimeNs();
-  if (f & CLONE_SIGHAND)
-    tg->handlers = ptg.handlers;
-  else
-    *tg->handlers = *ptg.handlers;
-
   auto child = std::make_unique<Task>(k, tid, tg);
-  // With CLONE_VFORK|CLONE_VM the child borrows the parent's memory until
-  // it execs or exits; we give it a copy instead (the difference is only
-  // observable by programs that write to memory in a vfork child, which
-  // vfork(2) leaves undefined).
-  child->mm_ = t.mm().Fork();
+  // CLONE_VM (threads, vfork, and processes sharing memory): the same
+  // MemoryManager, hence the same platform address space.
+  child->mm_ = (f & CLONE_VM) ? t.mm_ : t.mm().Fork();
   child->fds_ = (f & CLONE_FILES) ? t.fds_ : t.fds().Fork();
   child->fs_ = (f & CLONE_FS) ? t.fs_ : t.fs().Fork();
   child->creds() = t.creds();
@@ -100,8 +106,10 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   }
   if (f & CLONE_PARENT_SETTID) TRY(t.CopyOut(req.parent_tid, tid));
 
-  tg->parent->children.push_back(tg);
-  k.AddThreadGroup(tg);
+  if (!thread) {
+    tg->parent->children.push_back(tg);
+    k.AddThreadGroup(tg);
+  }
   bool vfork = (f & CLONE_VFORK) != 0;
   if (vfork) child->vfork_parent = t.tg_ptr();
   Task* raw = child.get();
@@ -113,7 +121,8 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
     kernel::SigSet saved = t.sigmask;
     t.sigmask = ~kernel::SigSet{0};
     t.tg().vfork_done.Add(&t);
-    while (k.TaskByTid(tid) == raw && !raw->vfork_done && !t.tg().exiting) (void)t.Block(nullptr);
+    while (k.TaskByTid(tid) == raw && !raw->vfork_done && !t.tg().exiting && !t.exiting)
+      (void)t.Block(nullptr);
     t.tg().vfork_done.Remove(&t);
     t.sigmask = saved;
   }
@@ -147,6 +156,8 @@ SysResult<pid_t> sys_clone3(Task& t, UserPtr<uint8_t> uargs, size_t size) {
   if (args.set_tid_size != 0 || args.cgroup != 0) return Err(Errno::kEINVAL);
   if (args.exit_signal > static_cast<uint64_t>(kernel::kNumSignals)) return Err(Errno::kEINVAL);
   if ((args.stack == 0) != (args.stack_size == 0)) return Err(Errno::kEINVAL);
+  if ((args.flags & (CLONE_THREAD | CLONE_PARENT)) && args.exit_signal != 0)
+    return Err(Errno::kEINVAL);
   CloneRequest req;
   req.flags = args.flags;
   req.exit_signal = static_cast<int>(args.exit_signal);

@@ -75,6 +75,9 @@ SysResult<void> sys_rt_sigprocmask(Task& t, int how, UserPtr<SigSet> set, UserPt
       default: return Err(Errno::kEINVAL);
     }
     t.sigmask &= ~kernel::kUnblockable;
+    // Process-directed signals this thread now blocks may have been meant
+    // for it: let another thread take them (retarget_shared_pending).
+    if ((t.sigmask & ~old) & t.tg().pending.set) kernel::RetargetGroupSignals(t.tg());
   }
   if (!oset.null()) TRY(t.CopyOut(oset, old));
   return {};
