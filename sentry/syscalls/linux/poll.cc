@@ -6,6 +6,7 @@
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/syscalls/linux/fs_util.h"
 #include "sentry/syscalls/linux/sys_poll.h"
+#include "sentry/syscalls/linux/wait_util.h"
 
 namespace bulwark::syscalls {
 
@@ -125,28 +126,6 @@ SysResult<int> DoPoll(Task& t, UserPtr<pollfd> ufds, uint64_t nfds, const Timeou
   return r;
 }
 
-// Installs the temporary signal mask of ppoll/pselect6.
-SysResult<void> SwapMask(Task& t, UserPtr<kernel::SigSet> umask, size_t size) {
-  if (umask.null()) return {};
-  if (size != sizeof(kernel::SigSet)) return Err(Errno::kEINVAL);
-  kernel::SigSet m = TRY(t.CopyIn(umask));
-  t.saved_sigmask = t.sigmask;
-  t.restore_saved_sigmask = true;
-  t.sigmask = m & ~kernel::kUnblockable;
-  return {};
-}
-
-// restore_saved_sigmask_unless(): an interrupted call keeps the temporary
-// mask until the signal handler's frame is set up.
-template <typename T>
-SysResult<T> RestoreMask(Task& t, bool swapped, SysResult<T> r) {
-  if (swapped && !(!r && r.error() == Errno::kERESTARTNOHAND)) {
-    t.sigmask = t.saved_sigmask;
-    t.restore_saved_sigmask = false;
-  }
-  return r;
-}
-
 // Writes back the time left, as poll_select_finish() does for every
 // non-zero timeout.
 template <typename T>
@@ -238,8 +217,8 @@ SysResult<int> sys_ppoll(Task& t, UserPtr<pollfd> fds, uint64_t nfds, UserPtr<ti
     if (!ValidTimespec(ts)) return Err(Errno::kEINVAL);
     to = FromTimespec(ts);
   }
-  TRY(SwapMask(t, sigmask, sigsetsize));
-  auto r = RestoreMask(t, !sigmask.null(), DoPoll(t, fds, nfds, to));
+  TRY(SwapSigmask(t, sigmask, sigsetsize));
+  auto r = RestoreSigmask(t, !sigmask.null(), DoPoll(t, fds, nfds, to), Errno::kERESTARTNOHAND);
   WriteBack(t, tsp, to);
   return r;
 }
@@ -276,8 +255,9 @@ SysResult<int> sys_pselect6(Task& t, int nfds, UserPtr<fd_set> readfds,
     mask = UserPtr<kernel::SigSet>{data[0]};
     mask_size = data[1];
   }
-  TRY(SwapMask(t, mask, mask_size));
-  auto r = RestoreMask(t, !mask.null(), DoSelect(t, nfds, readfds, writefds, exceptfds, to));
+  TRY(SwapSigmask(t, mask, mask_size));
+  auto r = RestoreSigmask(t, !mask.null(), DoSelect(t, nfds, readfds, writefds, exceptfds, to),
+                          Errno::kERESTARTNOHAND);
   WriteBack(t, timeout, to);
   return r;
 }
