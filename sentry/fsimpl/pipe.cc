@@ -35,6 +35,15 @@ SysResult<size_t> Pipe::Read(vfs::IoVecs dst) {
   return done;
 }
 
+size_t Pipe::Peek(void* dst, size_t len) const {
+  size_t n = std::min(len, size_);
+  size_t first = std::min(n, capacity_ - head_);
+  if (n == 0) return 0;
+  memcpy(dst, buf_.data() + head_, first);
+  memcpy(static_cast<uint8_t*>(dst) + first, buf_.data(), n - first);
+  return n;
+}
+
 SysResult<size_t> Pipe::Write(vfs::IoVecs src) {
   size_t want = vfs::TotalLength(src);
   if (want == 0) return 0;  // even without readers, as pipe_write() does

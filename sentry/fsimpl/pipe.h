@@ -37,6 +37,9 @@ class Pipe {
   // written now, which for writes of at most kPipeBuf bytes means when the
   // whole write does not fit (such writes are atomic).
   SysResult<size_t> Write(vfs::IoVecs src);
+  // Copies up to `len` of the oldest buffered bytes without consuming them
+  // (tee(2), and splice's copy through a sentry buffer). Returns the count.
+  size_t Peek(void* dst, size_t len) const;
 
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }

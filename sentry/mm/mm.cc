@@ -124,14 +124,20 @@ SysResult<uint64_t> MemoryManager::Map(const MapRequest& req) {
   } else {
     addr = TRY(FindFree(req.addr, len));
   }
-  uint64_t off = TRY(mf_.Allocate(len));
   Vma v;
+  if (req.backing) {
+    v.backing = req.backing;
+    v.backing_offset = req.backing_offset;
+  } else {
+    uint64_t off = TRY(mf_.Allocate(len));
+    v.backing = std::make_shared<Backing>(mf_, off, len);
+  }
   v.start = addr;
   v.end = addr + len;
   v.prot = req.prot;
   v.shared = req.shared;
+  v.maywrite = req.maywrite;
   v.growsdown = req.growsdown;
-  v.backing = std::make_shared<Backing>(mf_, off, len);
   v.name = req.name;
   v.file_offset = req.file_offset;
   v.dev = req.dev;
@@ -153,10 +159,12 @@ SysResult<void> MemoryManager::Protect(uint64_t addr, uint64_t len, int prot) {
   uint64_t end = addr + PageUp(len);
   if (end < addr) return Err(Errno::kENOMEM);
   if (end == addr) return {};
-  // The whole range must be mapped (mprotect(2): ENOMEM).
+  // The whole range must be mapped (mprotect(2): ENOMEM), and writable
+  // where PROT_WRITE is asked for (EACCES).
   for (uint64_t a = addr; a < end;) {
     const Vma* v = FindVma(a);
     if (v == nullptr) return Err(Errno::kENOMEM);
+    if ((prot & PROT_WRITE) && !v->maywrite) return Err(Errno::kEACCES);
     a = v->end;
   }
   SplitAt(addr);
@@ -166,6 +174,30 @@ SysResult<void> MemoryManager::Protect(uint64_t addr, uint64_t len, int prot) {
   if (as_) {
     auto r = as_->Protect(addr, end - addr, prot);
     if (!r) return Err(r.error());
+  }
+  return {};
+}
+
+SysResult<void> MemoryManager::SetForkAdvice(uint64_t addr, uint64_t len, int advice) {
+  uint64_t end = addr + PageUp(len);
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = FindVma(a);
+    if (v == nullptr) return Err(Errno::kENOMEM);
+    // WIPEONFORK: private anonymous memory only (madvise_vma_behavior()).
+    if (advice == MADV_WIPEONFORK && (v->shared || (!v->name.empty() && v->name[0] != '[')))
+      return Err(Errno::kEINVAL);
+    a = v->end;
+  }
+  SplitAt(addr);
+  SplitAt(end);
+  for (auto it = vmas_.lower_bound(addr); it != vmas_.end() && it->first < end; ++it) {
+    Vma& v = it->second;
+    switch (advice) {
+      case MADV_DONTFORK: v.dontfork = true; break;
+      case MADV_DOFORK: v.dontfork = false; break;
+      case MADV_WIPEONFORK: v.wipeonfork = true; break;
+      case MADV_KEEPONFORK: v.wipeonfork = false; break;
+    }
   }
   return {};
 }
@@ -199,7 +231,18 @@ SysResult<uint64_t> MemoryManager::Remap(uint64_t old_addr, uint64_t old_len, ui
       r.prot = v->prot;
       r.fixed = true;
       r.shared = v->shared;
+      r.maywrite = v->maywrite;
       r.name = v->name;
+      // A shared mapping of a file's memory (memfs/shmem.h) keeps mapping
+      // that memory when its range is long enough.
+      uint64_t ext_off = v->backing_offset + (ext - v->start);
+      if (v->shared && ext_off + r.len <= v->backing->len()) {
+        r.backing = v->backing;
+        r.backing_offset = ext_off;
+        r.file_offset = v->file_offset + (ext - v->start);
+        r.dev = v->dev;
+        r.ino = v->ino;
+      }
       TRY(Map(r));
       return old_addr;
     }
@@ -208,7 +251,30 @@ SysResult<uint64_t> MemoryManager::Remap(uint64_t old_addr, uint64_t old_len, ui
     if (new_addr % kPageSize != 0) return Err(Errno::kEINVAL);
     if (new_addr < old_addr + old_len && old_addr < new_addr + new_len) return Err(Errno::kEINVAL);
   }
-  if (v->shared) return Err(Errno::kEINVAL);  // TODO(#4): moving shared mappings
+  if (v->shared) {
+    // A shared mapping moves by mapping the same memory elsewhere, when
+    // its range covers the new length (memfs files' reservations do; a
+    // shared anonymous or SysV range of exactly the old size cannot grow).
+    uint64_t off = v->backing_offset + (old_addr - v->start);
+    if (off + new_len > v->backing->len()) return Err(Errno::kEINVAL);  // TODO(#4)
+    Vma old = *v;
+    MapRequest r;
+    r.addr = new_addr;
+    r.len = new_len;
+    r.prot = old.prot;
+    r.fixed = (flags & MREMAP_FIXED) != 0;
+    r.shared = true;
+    r.maywrite = old.maywrite;
+    r.backing = old.backing;
+    r.backing_offset = off;
+    r.name = old.name;
+    r.file_offset = old.file_offset + (old_addr - old.start);
+    r.dev = old.dev;
+    r.ino = old.ino;
+    uint64_t dst = TRY(Map(r));
+    RemoveRange(old_addr, old_addr + old_len);
+    return dst;
+  }
   // Move: a new private region holding a copy of the old contents.
   Vma old = *v;
   MapRequest r;
@@ -365,8 +431,17 @@ std::shared_ptr<MemoryManager> MemoryManager::Fork() const {
   child->mmap_base = mmap_base;
   child->dumpable = dumpable;
   for (auto& [start, v] : vmas_) {
+    if (v.dontfork) continue;
     Vma c = v;
-    if (!v.shared) {
+    if (v.wipeonfork) {
+      auto off = mf_.Allocate(v.end - v.start);
+      if (!off) {
+        LOG_ERROR("fork: memory file exhausted");
+        abort();
+      }
+      c.backing = std::make_shared<Backing>(mf_, *off, v.end - v.start);
+      c.backing_offset = 0;
+    } else if (!v.shared) {
       uint64_t len = v.end - v.start;
       auto off = mf_.Allocate(len);
       if (!off) {

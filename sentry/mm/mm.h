@@ -38,6 +38,9 @@ struct Vma {
   int prot = 0;            // PROT_*
   bool shared = false;     // MAP_SHARED: not copied at fork
   bool growsdown = false;  // stack
+  bool dontfork = false;   // MADV_DONTFORK: absent from a fork child
+  bool wipeonfork = false; // MADV_WIPEONFORK: zero-filled in a fork child
+  bool maywrite = true;    // VM_MAYWRITE: false for shared maps of read-only fds
   std::shared_ptr<Backing> backing;
   uint64_t backing_offset = 0;  // offset of `start` within backing
   // For /proc/<pid>/maps: the mapped file's name and identity, or a pseudo
@@ -61,6 +64,13 @@ struct MapRequest {
   bool growsdown = false;
   std::string name;
   uint64_t file_offset = 0, dev = 0, ino = 0;
+  // Maps this existing range (a shared file's memory, see memfs/shmem.h;
+  // a SysV segment) instead of fresh memory; requires `shared`.
+  // Precondition: backing_offset + len <= backing->len().
+  std::shared_ptr<Backing> backing;
+  uint64_t backing_offset = 0;
+  // False: mprotect may never add PROT_WRITE (EACCES).
+  bool maywrite = true;
 };
 
 // Guarded by the kernel lock. The platform address space is created lazily
@@ -75,6 +85,10 @@ class MemoryManager {
   SysResult<uint64_t> Map(const MapRequest& req);
   SysResult<void> Unmap(uint64_t addr, uint64_t len);
   SysResult<void> Protect(uint64_t addr, uint64_t len, int prot);
+  // madvise(MADV_DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK) on a range that
+  // must be mapped (ENOMEM). WIPEONFORK needs private anonymous memory
+  // (EINVAL otherwise).
+  SysResult<void> SetForkAdvice(uint64_t addr, uint64_t len, int advice);
   SysResult<uint64_t> Remap(uint64_t old_addr, uint64_t old_len, uint64_t new_len, int flags,
                             uint64_t new_addr);
   // brk(2): returns the new (or unchanged, on failure) break.

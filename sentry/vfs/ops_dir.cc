@@ -85,7 +85,8 @@ SysResult<void> Link(const Path& target, const ResolveContext& ctx, std::string_
   // vfs_link()
   TRY(internal::MayCreate(ctx, pn.parent));
   if (target.ino().IsDir()) return Err(Errno::kEPERM);
-  if (st.nlink == 0) return Err(Errno::kENOENT);
+  // A file whose last name is gone (nlink 0) is ENOENT, which the
+  // filesystem decides: memfs allows O_TMPFILE files (I_LINKABLE).
   TRY(pn.parent.ino().Link(pn.name, target.dentry->inode()));
   pn.parent.dentry->AddChild(pn.name, target.dentry->inode());
   return {};

@@ -152,6 +152,9 @@ SysResult<std::shared_ptr<vfs::Inode>> GoferInode::Symlink(std::string_view name
 SysResult<void> GoferInode::Link(std::string_view name, const std::shared_ptr<vfs::Inode>& target) {
   auto* t = dynamic_cast<GoferInode*>(target.get());
   if (!t || t->fs_ != fs_) return Err(Errno::kEXDEV);
+  // A file whose last name is gone cannot be linked again (no O_TMPFILE
+  // files come from the gofer).
+  if (t->stat_.nlink == 0) return Err(Errno::kENOENT);
   t->stat_ = TRY(fs_->client->Link(fid_, name, t->fid_));
   return {};
 }

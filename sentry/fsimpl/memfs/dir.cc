@@ -110,6 +110,19 @@ void DirInode::InitOwner(uint32_t* mode, uint32_t* uid, uint32_t* gid,
   }
 }
 
+SysResult<std::shared_ptr<MemInode>> DirInode::CreateTmpfile(uint32_t mode,
+                                                             const kernel::Credentials& creds,
+                                                             bool linkable) {
+  uint32_t m = S_IFREG | (mode & 07777), uid, gid;
+  InitOwner(&m, &uid, &gid, creds);
+  TRY(fs_->ChargeInode());
+  auto file = std::make_shared<FileInode>(fs_, m, uid, gid, true);
+  file->SetNlink(0);
+  file->linkable = linkable;
+  TouchMtime();
+  return std::shared_ptr<MemInode>(std::move(file));
+}
+
 void DirInode::Insert(std::string_view name, std::shared_ptr<MemInode> inode) {
   if (auto it = whiteouts_.find(name); it != whiteouts_.end()) whiteouts_.erase(it);
   if (auto it = lower_inos_.find(name); it != lower_inos_.end()) lower_inos_.erase(it);
@@ -194,8 +207,10 @@ SysResult<void> DirInode::Link(std::string_view name, const std::shared_ptr<vfs:
   auto inode = std::dynamic_pointer_cast<MemInode>(target);
   if (!inode || inode->fs_ptr() != fs_) return Err(Errno::kEXDEV);
   if (inode->IsDir()) return Err(Errno::kEPERM);
-  // link(2) of a file whose last name is gone (linkat(AT_EMPTY_PATH)).
-  if (inode->nlink() == 0) return Err(Errno::kENOENT);
+  // link(2) of a file whose last name is gone (linkat(AT_EMPTY_PATH)),
+  // unless it is an O_TMPFILE file opened without O_EXCL.
+  if (inode->nlink() == 0 && !inode->linkable) return Err(Errno::kENOENT);
+  inode->linkable = false;
   TRY(CheckAbsent(name));
   inode->IncLink();
   inode->TouchCtime();

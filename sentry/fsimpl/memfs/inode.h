@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "sentry/fsimpl/memfs/memfs.h"
+#include "sentry/mm/mm.h"
 
 namespace bulwark::fsimpl::memfs {
 
@@ -70,6 +71,8 @@ class MemInode : public vfs::Inode {
     if (attr_.nlink > 0) --attr_.nlink;
   }
   void SetNlink(uint32_t n) { attr_.nlink = n; }
+  // An O_TMPFILE inode that may still be linked while nlink is 0.
+  bool linkable = false;
   void TouchCtime() { attr_.ctime = vfs::Now(); }
   void TouchMtime() { attr_.mtime = attr_.ctime = vfs::Now(); }
   // relatime(8): atime moves only when older than mtime/ctime or a day old.
@@ -80,6 +83,10 @@ class MemInode : public vfs::Inode {
   // After a write: clears setuid, and setgid with group-exec, unless the
   // writer has CAP_FSETID (file_remove_privs()).
   void KillSuid(const kernel::Credentials& creds);
+
+  // Extended attributes (simple_xattr), full names ("user.x" -> value).
+  // An overlay upper inode starts without the lower file's attributes.
+  std::map<std::string, std::string, std::less<>> xattrs;
 
  protected:
   // Size and blocks as stat(2) reports them.
@@ -117,6 +124,13 @@ class DirInode : public MemInode {
                          std::string_view new_name, unsigned flags) override;
   SysResult<std::shared_ptr<vfs::FileDescription>> Open(kernel::Task& task, const vfs::Path& path,
                                                         int flags) override;
+
+  // O_TMPFILE: a new regular file with no name (nlink 0) owned as if
+  // created here. `linkable`: linkat(AT_EMPTY_PATH) may give it a name
+  // (I_LINKABLE; not with O_EXCL).
+  SysResult<std::shared_ptr<MemInode>> CreateTmpfile(uint32_t mode,
+                                                     const kernel::Credentials& creds,
+                                                     bool linkable);
 
   // Makes this directory show `lower`'s entries beneath its own.
   void SetLower(std::shared_ptr<vfs::Inode> lower) { lower_ = std::move(lower); }
@@ -175,6 +189,25 @@ class FileInode : public MemInode {
   // Copies the lower data into memory (before the first write).
   SysResult<void> CopyUp(kernel::Task& task, const vfs::Path& path);
 
+  // fallocate(2). `mode`: 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE |
+  // FALLOC_FL_KEEP_SIZE, FALLOC_FL_ZERO_RANGE [| FALLOC_FL_KEEP_SIZE]
+  // (validated by the caller). Precondition: lower_valid() == 0; len > 0.
+  SysResult<void> Allocate(int mode, uint64_t off, uint64_t len);
+  // lseek SEEK_DATA (`data`) or SEEK_HOLE from `off`; ENXIO at or past the
+  // end. Unwritten pages are holes, as on tmpfs.
+  SysResult<uint64_t> SeekDataHole(uint64_t off, bool data) const;
+  // The memory-file range holding the file's data, at least `end` bytes
+  // long, for MAP_SHARED mappings (memfd, /dev/shm, any tmpfs file). The
+  // first call moves the data from sentry pages into the memory file; from
+  // then on reads and writes go there, so mappings and file I/O share
+  // pages. Precondition: lower_valid() == 0.
+  SysResult<std::shared_ptr<mm::Backing>> SharedBacking(mm::MemoryFile& mf, uint64_t end);
+
+  // memfd seals (F_ADD_SEALS); F_SEAL_SEAL unless created by memfd_create
+  // with MFD_ALLOW_SEALING, as shmem_file_setup() does for tmpfs files.
+  int seals() const { return seals_; }
+  void set_seals(int s) { seals_ = s; }
+
  protected:
   uint64_t Size() const override { return size_; }
   uint64_t Blocks() const override;
@@ -184,13 +217,34 @@ class FileInode : public MemInode {
   struct Page {
     uint8_t bytes[kPageSize];
   };
+  // Storage: sentry pages in `pages_`, or (once mapped shared) the range
+  // `backing_` of `mf_`, where every page in range exists (unpopulated
+  // memory-file pages read as zero) and usage is charged by size.
+  bool mapped() const { return backing_ != nullptr; }
+  // The page's bytes, or nullptr for a hole.
+  uint8_t* FindPage(uint64_t idx) const;
+  // The page's bytes, allocating (and charging) it; ENOSPC over the limit.
+  SysResult<uint8_t*> GetPage(uint64_t idx);
+  // Removes the whole pages [first, last) (they become holes).
+  void DropPages(uint64_t first, uint64_t last);
+  // Zeroes [off, off+len) without allocating pages that are holes.
+  void ZeroRange(uint64_t off, uint64_t len);
   // Drops pages wholly at or past `size` and zeroes the tail of the last one.
   void DropFrom(uint64_t size);
+  // Sets size_, recharging usage when mapped. ENOSPC over the limit.
+  SysResult<void> SetSize(uint64_t size);
+  // Mapped: makes the reservation cover `end` bytes (moves the data when
+  // it must grow; see file.cc).
+  SysResult<void> Reserve(uint64_t end);
 
   std::map<uint64_t, std::unique_ptr<Page>> pages_;  // by page index
+  mm::MemoryFile* mf_ = nullptr;
+  std::shared_ptr<mm::Backing> backing_;
+  uint64_t mapped_charged_ = 0;  // pages charged while mapped
   uint64_t size_ = 0;
   uint64_t lower_valid_ = 0;
   uint64_t lower_blocks_ = 0;  // reported until copy-up
+  int seals_ = 1;              // F_SEAL_SEAL
 };
 
 class SymlinkInode : public MemInode {

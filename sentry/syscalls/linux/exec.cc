@@ -6,6 +6,7 @@
 
 #include "sentry/kernel/exec.h"
 #include "sentry/loader/exec_args.h"
+#include "sentry/syscalls/linux/fs_util.h"
 #include "sentry/syscalls/linux/sys_process.h"
 #include "sentry/vfs/resolve.h"
 
@@ -22,8 +23,17 @@ SysResult<void> DoExecve(Task& t, int dirfd, UserCString upath, UserPtr<uint64_t
   auto argv = TRY(loader::CopyInStringArray(t, uargv.addr, max_total));
   auto envp = TRY(loader::CopyInStringArray(t, uenvp.addr, max_total));
   if (path.empty()) {
-    // execveat(fd, "", AT_EMPTY_PATH): TODO(#4) executing an open fd.
-    return Err(flags & AT_EMPTY_PATH ? Errno::kENOSYS : Errno::kENOENT);
+    if (!(flags & AT_EMPTY_PATH)) return Err(Errno::kENOENT);
+    // execveat(fd, "", AT_EMPTY_PATH) (fexecve): like Linux, the program's
+    // name is "/dev/fd/N" (what scripts get as their path), reached
+    // through the /proc/self/fd magic link. The cwd (AT_FDCWD) is a
+    // directory: EACCES. Unlike Linux, a file without a path (memfd) cannot
+    // be executed this way, and /proc must be mounted.
+    if (dirfd == AT_FDCWD) return Err(Errno::kEACCES);
+    TRY(GetFile(t, dirfd, /*allow_path=*/true));
+    path = "/dev/fd/" + std::to_string(dirfd);
+    vfs::ResolveContext ctx = TRY(vfs::TaskContext(t, AT_FDCWD, path));
+    return kernel::Exec(t, ctx, path, std::move(argv), std::move(envp));
   }
   vfs::ResolveContext ctx = TRY(vfs::TaskContext(t, dirfd, path));
   if (flags & AT_SYMLINK_NOFOLLOW) {

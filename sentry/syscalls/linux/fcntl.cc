@@ -2,6 +2,7 @@
 #include <linux/capability.h>
 #include <sys/file.h>
 
+#include "sentry/fsimpl/memfs/shmem.h"
 #include "sentry/fsimpl/pipe.h"
 #include "sentry/syscalls/linux/fs_util.h"
 #include "sentry/syscalls/linux/sys_fcntl.h"
@@ -180,6 +181,11 @@ SysResult<int64_t> sys_fcntl(Task& t, GuestFd fd, int cmd, uint64_t arg) {
     case F_GETLEASE:
       // There are no leases in the sandbox.
       return F_UNLCK;
+    case F_ADD_SEALS:  // memfd and tmpfs files (memfs/shmem.h)
+      TRY(fsimpl::memfs::AddSeals(*f, static_cast<int>(arg)));
+      return 0;
+    case F_GET_SEALS:
+      return TRY(fsimpl::memfs::GetSeals(*f));
     default:
       // Leases, F_SETOWN & co, F_NOTIFY, seals and write hints are not
       // supported.

@@ -1,10 +1,13 @@
 // Memory mapping syscalls (mmap(2), mprotect(2), mremap(2), brk(2), ...).
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/sysmacros.h>
 
 #include <vector>
 
 #include "base/log.h"
+#include "sentry/fsimpl/memfs/shmem.h"
 #include "sentry/syscalls/linux/sys_mmap.h"
 #include "sentry/vfs/file.h"
 
@@ -67,6 +70,26 @@ SysResult<uint64_t> sys_mmap(Task& t, uint64_t addr, uint64_t len, int prot, int
       // /dev/zero maps as anonymous memory; other devices cannot be mapped.
       if (st.rdev != makedev(1, 5)) return Err(Errno::kENODEV);
       anon = true;
+    } else if (req.shared && fsimpl::memfs::IsMemFile(*file)) {
+      // tmpfs, /dev/shm and memfd files: the mapping shares the file's
+      // memory-file pages (shmem). Seals: F_SEAL_WRITE/FUTURE_WRITE forbid
+      // writable shared mappings (memfd_file_seals / seal_check_write()).
+      if ((prot & PROT_WRITE) &&
+          (TRY(fsimpl::memfs::GetSeals(*file)) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+        return Err(Errno::kEPERM);
+      if (offset + mm::PageUp(len) < offset) return Err(Errno::kEOVERFLOW);
+      req.backing = TRY(fsimpl::memfs::SharedBackingOf(t, *file, t.kernel().memory_file(),
+                                                        offset + mm::PageUp(len)));
+      req.backing_offset = offset;
+      req.maywrite = file->Writable();
+      req.name = file->path().valid()
+                     ? t.kernel().mounts().PathString(file->path(), t.fs().root)
+                     : file->AnonName();
+      req.file_offset = offset;
+      req.dev = st.dev;
+      req.ino = st.ino;
+      uint64_t start = TRY(t.mm().Map(req));
+      return start;
     } else {
       if (req.shared && (prot & PROT_WRITE)) {
         // TODO(#4): writable shared file mappings need a page cache.
@@ -75,6 +98,7 @@ SysResult<uint64_t> sys_mmap(Task& t, uint64_t addr, uint64_t len, int prot, int
       }
       // A read-only shared mapping of a file behaves like a private copy
       // unless the file changes while mapped.
+      if (req.shared) req.maywrite = file->Writable();
       req.shared = false;
       req.name = file->path().valid()
                      ? t.kernel().mounts().PathString(file->path(), t.fs().root)
@@ -114,10 +138,19 @@ SysResult<void> sys_madvise(Task& t, uint64_t addr, uint64_t len, int advice) {
   uint64_t end = addr + mm::PageUp(len);
   switch (advice) {
     case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
-    case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
+    case MADV_MERGEABLE: case MADV_UNMERGEABLE:
     case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
     case MADV_FREE: case MADV_COLD: case MADV_PAGEOUT:
-      break;  // hints: no effect on semantics here
+      // Hints: no effect on semantics here, but the range must be mapped
+      // (madvise(2): ENOMEM).
+      for (uint64_t a = addr; a < end;) {
+        const mm::Vma* v = t.mm().FindVma(a);
+        if (v == nullptr) return Err(Errno::kENOMEM);
+        a = v->end;
+      }
+      break;
+    case MADV_DONTFORK: case MADV_DOFORK: case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+      return t.mm().SetForkAdvice(addr, len, advice);
     case MADV_DONTNEED: {
       // Private anonymous pages read back as zero afterwards.
       for (uint64_t a = addr; a < end;) {
@@ -163,21 +196,56 @@ SysResult<void> sys_mincore(Task& t, uint64_t addr, uint64_t len, UserPtr<uint8_
   return t.CopyOutBytes(vec.addr, out.data(), out.size());
 }
 
-// mlock family: every page is resident anyway; accepted with the argument
-// checks of mlock(2).
-SysResult<void> sys_mlock(Task& t, uint64_t addr, uint64_t len) {
-  for (uint64_t a = mm::PageDown(addr), end = mm::PageUp(addr + len); a < end;) {
+// mlock family: every page is resident anyway (no swap), so locking only
+// checks its arguments as mlock(2) does. Locked memory is not accounted:
+// the RLIMIT_MEMLOCK check compares one call's length with the limit.
+namespace {
+
+SysResult<void> CheckMlock(Task& t, uint64_t addr, uint64_t len) {
+  uint64_t start = mm::PageDown(addr);
+  uint64_t end = mm::PageUp(addr + len);
+  if (addr + len < addr || (len && end == 0)) return Err(Errno::kEINVAL);
+  bool capable = t.creds().HasCap(CAP_IPC_LOCK);
+  uint64_t limit = t.tg().rlimits[RLIMIT_MEMLOCK].cur;
+  // can_do_mlock(): a zero limit without CAP_IPC_LOCK is EPERM.
+  if (limit == 0 && !capable) return Err(Errno::kEPERM);
+  for (uint64_t a = start; a < end;) {
+    const mm::Vma* v = t.mm().FindVma(a);
+    if (v == nullptr) return Err(Errno::kENOMEM);
+    a = v->end;
+  }
+  if (!capable && limit != RLIM_INFINITY && end - start > limit) return Err(Errno::kENOMEM);
+  return {};
+}
+
+}  // namespace
+
+SysResult<void> sys_mlock(Task& t, uint64_t addr, uint64_t len) { return CheckMlock(t, addr, len); }
+
+SysResult<void> sys_mlock2(Task& t, uint64_t addr, uint64_t len, unsigned flags) {
+  if (flags & ~MLOCK_ONFAULT) return Err(Errno::kEINVAL);
+  return CheckMlock(t, addr, len);
+}
+
+SysResult<void> sys_munlock(Task& t, uint64_t addr, uint64_t len) {
+  uint64_t start = mm::PageDown(addr), end = mm::PageUp(addr + len);
+  if (addr + len < addr) return Err(Errno::kEINVAL);
+  for (uint64_t a = start; a < end;) {
     const mm::Vma* v = t.mm().FindVma(a);
     if (v == nullptr) return Err(Errno::kENOMEM);
     a = v->end;
   }
   return {};
 }
-SysResult<void> sys_munlock(Task& t, uint64_t addr, uint64_t len) { return sys_mlock(t, addr, len); }
+
 SysResult<void> sys_mlockall(Task& t, int flags) {
-  if (flags == 0 || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))) return Err(Errno::kEINVAL);
+  if (flags == 0 || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+    return Err(Errno::kEINVAL);
+  if (t.tg().rlimits[RLIMIT_MEMLOCK].cur == 0 && !t.creds().HasCap(CAP_IPC_LOCK))
+    return Err(Errno::kEPERM);
   return {};
 }
+
 SysResult<void> sys_munlockall(Task& t) { return {}; }
 
 }  // namespace bulwark::syscalls

@@ -4,10 +4,12 @@
 
 #include <cstring>
 
+#include "sentry/fsimpl/memfs/shmem.h"
 #include "sentry/syscalls/linux/fs_util.h"
 #include "sentry/syscalls/linux/sys_open.h"
 #include "sentry/vfs/locks.h"
 #include "sentry/vfs/ops.h"
+#include "sentry/vfs/permission.h"
 
 namespace bulwark::syscalls {
 
@@ -61,7 +63,20 @@ SysResult<int> DoOpen(Task& t, int dirfd, UserCString upath, int flags, uint32_t
     }
     ctx.root = ctx.start;
   }
-  std::shared_ptr<vfs::FileDescription> file = TRY(vfs::OpenAt(ctx, path, flags, mode, rf));
+  std::shared_ptr<vfs::FileDescription> file;
+  if (flags & kOTmpfileOnly) {
+    // do_tmpfile(): the path names a directory in which an unnamed file is
+    // made; only memfs (tmpfs, the overlay's upper layer) supports it, the
+    // gofer's bind mounts are EOPNOTSUPP.
+    vfs::Path dir = TRY(vfs::Resolve(ctx, path, vfs::kFollow | rf));
+    if (!dir.ino().IsDir()) return Err(Errno::kENOTDIR);
+    if (dir.mount->ReadOnly()) return Err(Errno::kEROFS);
+    vfs::Stat st = TRY(dir.ino().GetStat());
+    TRY(vfs::CheckPermission(st, t.creds(), vfs::kMayWrite | vfs::kMayExec));
+    file = TRY(fsimpl::memfs::OpenTmpfile(t, dir, mode & ~t.fs().umask, flags));
+  } else {
+    file = TRY(vfs::OpenAt(ctx, path, flags, mode, rf));
+  }
   return t.fds().Install(std::move(file), flags & O_CLOEXEC, FdLimit(t));
 }
 

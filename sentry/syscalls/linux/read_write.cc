@@ -4,6 +4,7 @@
 
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/syscalls/linux/fs_util.h"
+#include "sentry/syscalls/linux/sys_fallocate.h"
 #include "sentry/syscalls/linux/sys_read_write.h"
 
 namespace bulwark::syscalls {
@@ -126,6 +127,15 @@ SysResult<size_t> FileIo(Task& t, vfs::FileDescription& f, const std::vector<iov
       off = TRY(f.GetStat()).size;
     } else {
       off = pos ? *pos + done : f.offset;
+    }
+    if (write) {
+      // RLIMIT_FSIZE (see sys_fallocate.h): EFBIG only if nothing was written.
+      auto allowed = FsizeLimitedCount(t, f, off, vfs::TotalLength(*iov));
+      if (!allowed) return done > 0 ? SysResult<size_t>(done) : Err(allowed.error());
+      for (size_t i = 0, left = *allowed; i < iov->size(); ++i) {
+        (*iov)[i].iov_len = std::min((*iov)[i].iov_len, left);
+        left -= (*iov)[i].iov_len;
+      }
     }
     uint64_t before = f.offset;
     auto r = write ? f.Write(t, *iov, off) : f.Read(t, *iov, off);

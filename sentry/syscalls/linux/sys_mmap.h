@@ -15,6 +15,7 @@ SysResult<void> sys_madvise(Task& t, uint64_t addr, uint64_t len, int advice);
 SysResult<void> sys_msync(Task& t, uint64_t addr, uint64_t len, int flags);
 SysResult<void> sys_mincore(Task& t, uint64_t addr, uint64_t len, UserPtr<uint8_t> vec);
 SysResult<void> sys_mlock(Task& t, uint64_t addr, uint64_t len);
+SysResult<void> sys_mlock2(Task& t, uint64_t addr, uint64_t len, unsigned flags);
 SysResult<void> sys_munlock(Task& t, uint64_t addr, uint64_t len);
 SysResult<void> sys_mlockall(Task& t, int flags);
 SysResult<void> sys_munlockall(Task& t);
