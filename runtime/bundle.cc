@@ -41,12 +41,6 @@ Result<Bundle> LoadBundle(const std::string& dir) {
   bundle.config_json = std::move(*text);
   bundle.spec = TRY(oci::ParseSpec(bundle.config_json));
 
-  // TODO(#3): terminals (process.terminal, --console-socket).
-  if (bundle.spec.process.terminal) {
-    return MakeError(
-        "config.json: process.terminal: true is not supported yet; set it to false");
-  }
-
   bundle.rootfs = CleanPath(oci::ResolveRootPath(bundle.spec, bundle.dir));
   TRY(CheckDirectory("rootfs", bundle.rootfs));
 

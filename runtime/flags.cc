@@ -184,12 +184,15 @@ void AddGlobalFlags(FlagSet& set, GlobalFlags& flags) {
         return {};
       },
       "format of --log: text or json");
-  set.Bool("debug", &flags.debug, "accepted for runc compatibility");
-  set.Bool("systemd-cgroup", &flags.systemd_cgroup, "accepted for runc compatibility");
+  set.Bool("debug", &flags.debug, "also write debug lines to --log");
+  set.Bool("systemd-cgroup", &flags.systemd_cgroup,
+           "cgroupsPath is slice:prefix:name, managed through systemd (needs systemd)");
 }
 
-Result<ParsedCommandLine> ParseGlobalFlags(std::span<const std::string> args) {
+Result<ParsedCommandLine> ParseGlobalFlags(std::span<const std::string> args,
+                                           const GlobalFlags& base) {
   ParsedCommandLine parsed;
+  parsed.flags = base;
   FlagSet set;
   AddGlobalFlags(set, parsed.flags);
   set.Bool("help", &parsed.flags.help, "show this help", 'h');

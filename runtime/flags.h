@@ -70,10 +70,12 @@ struct GlobalFlags {
   bool strace = false;
   std::string debug_log;              // sentry (and runtime) debug log file
   OverlayMode overlay = OverlayMode::kTmpfs;
-  // Accepted for runc compatibility; --log receives error lines.
+  // --log receives error (and with --debug, debug) lines in log_format.
   std::string log;
   LogFormat log_format = LogFormat::kText;
   bool debug = false;
+  // cgroupsPath is "slice:prefix:name" and systemd manages the cgroups;
+  // fails with a clear error where systemd is not running.
   bool systemd_cgroup = false;
   // Not flags of their own: `--help`/`-h` and `--version`/`-v` before any
   // subcommand select these pseudo-commands.
@@ -92,6 +94,8 @@ struct ParsedCommandLine {
   GlobalFlags flags;
   std::vector<std::string> rest;
 };
-Result<ParsedCommandLine> ParseGlobalFlags(std::span<const std::string> args);
+// `base` holds the defaults (built-in, then the config file's settings).
+Result<ParsedCommandLine> ParseGlobalFlags(std::span<const std::string> args,
+                                           const GlobalFlags& base = GlobalFlags{});
 
 }  // namespace bulwark::runtime

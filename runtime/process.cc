@@ -24,7 +24,7 @@ struct ChildFailure {
   int err;
 };
 constexpr const char* kSteps[] = {"set signal mask", "setsid", "set parent death signal",
-                                  "move fds", "close fds", "exec"};
+                                  "move fds", "close fds", "exec", "join cgroup"};
 
 [[noreturn]] void ChildFail(int pipe_fd, int step) {
   ChildFailure f{step, errno};
@@ -46,6 +46,9 @@ constexpr const char* kSteps[] = {"set signal mask", "setsid", "set parent death
   }
   if (o.sigmask && ::sigprocmask(SIG_SETMASK, &*o.sigmask, nullptr) != 0) ChildFail(err_pipe, 0);
   if (o.new_session && ::setsid() < 0) ChildFail(err_pipe, 1);
+  for (int fd : o.cgroup_procs_fds) {
+    if (::write(fd, "0", 1) != 1) ChildFail(err_pipe, 6);
+  }
   if (o.parent_death_signal != 0) {
     if (::prctl(PR_SET_PDEATHSIG, o.parent_death_signal) != 0) ChildFail(err_pipe, 2);
     // The parent may have died before prctl. In a new pid namespace the
@@ -118,7 +121,7 @@ Result<Child> Spawn(const SpawnOptions& o) {
   if (n == 0) return child;  // exec closed the pipe
   (void)ReapChild(child, /*block=*/true);
   if (n != sizeof(failure)) return MakeError(what + ": child failed before exec");
-  int step = std::clamp(failure.step, 0, 5);
+  int step = std::clamp(failure.step, 0, 6);
   return MakeError(what + ": " + kSteps[step] + ": " + strerror(failure.err), failure.err);
 }
 

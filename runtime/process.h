@@ -32,6 +32,9 @@ struct SpawnOptions {
   int parent_death_signal = 0;
   // The child's signal mask (default: the caller's).
   std::optional<sigset_t> sigmask;
+  // Open cgroup.procs files: the child writes "0" to each (joining those
+  // cgroups) before it execs, so everything it later forks starts inside.
+  std::vector<int> cgroup_procs_fds;
 };
 
 // A started child; pid is -1 once it has been reaped.

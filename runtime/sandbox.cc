@@ -23,6 +23,7 @@ constexpr int kGoferSockFd = 3;
 constexpr int kSentrySpecFd = 3;
 constexpr int kSentryGoferFd = 4;
 constexpr int kSentryDebugLogFd = 5;
+constexpr int kSentryControlFd = 6;
 
 Result<std::string> SelfExePath() {
   char buf[PATH_MAX];
@@ -77,6 +78,7 @@ std::vector<std::string> SentryArgs(const SandboxOptions& o, bool debug_log) {
   if (o.strace) args.push_back("--strace");
   args.push_back("--overlay=" + std::string(OverlayModeName(o.overlay)));
   if (debug_log) args.push_back("--debug-log-fd=" + std::to_string(kSentryDebugLogFd));
+  if (o.control_fd >= 0) args.push_back("--control-fd=" + std::to_string(kSentryControlFd));
   return args;
 }
 
@@ -92,16 +94,32 @@ Result<Sandbox> Sandbox::Start(SandboxOptions o) {
   }
   UniqueFd gofer_sock(sv[0]), sentry_sock(sv[1]);
 
+  std::vector<UniqueFd> procs;
+  for (const std::string& dir : o.cgroup_dirs) {
+    UniqueFd fd(::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return HostError("open " + dir + "/cgroup.procs");
+    procs.push_back(std::move(fd));
+  }
   SpawnOptions common;
   common.exe_fd = exe.get();
   common.env = ChildEnvironment();
   common.parent_death_signal = o.die_with_runtime ? SIGKILL : 0;
   common.sigmask = o.child_sigmask;
+  for (const UniqueFd& fd : procs) common.cgroup_procs_fds.push_back(fd.get());
 
   SpawnOptions gofer = common;
   gofer.argv = GoferArgs(o);
   gofer.argv.insert(gofer.argv.begin(), exe_path);
   gofer.fds = {{gofer_sock.get(), kGoferSockFd}};
+  // Detached, the gofer must not hold the container's stdin and stdout (a
+  // client waits for their EOF); its errors still go to stderr.
+  UniqueFd null_fd;
+  if (!o.die_with_runtime) {
+    null_fd = UniqueFd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!null_fd) return HostError("open /dev/null");
+    gofer.fds.emplace_back(null_fd.get(), 0);
+    gofer.fds.emplace_back(null_fd.get(), 1);
+  }
   // Its own session: terminal signals (^C) meant for the container must not
   // kill the file server under it.
   gofer.new_session = true;
@@ -116,6 +134,10 @@ Result<Sandbox> Sandbox::Start(SandboxOptions o) {
   sentry.argv.insert(sentry.argv.begin(), exe_path);
   sentry.fds = {{spec.get(), kSentrySpecFd}, {sentry_sock.get(), kSentryGoferFd}};
   if (o.debug_log) sentry.fds.emplace_back(o.debug_log.get(), kSentryDebugLogFd);
+  if (o.control_fd >= 0) sentry.fds.emplace_back(o.control_fd, kSentryControlFd);
+  for (int i = 0; i < 3; ++i) {
+    if (o.stdio[i] >= 0) sentry.fds.emplace_back(o.stdio[i], i);
+  }
   sentry.namespaces = kSentryNamespaces;
   sb.sentry_ = TRY(Spawn(sentry));
   sb.sentry_pid_ = sb.sentry_.pid;
@@ -124,6 +146,11 @@ Result<Sandbox> Sandbox::Start(SandboxOptions o) {
 }
 
 Result<void> Sandbox::Signal(int sig) { return SignalChild(sentry_, sig); }
+
+void Sandbox::Release() {
+  sentry_ = Child();
+  gofer_ = Child();
+}
 
 std::optional<int> Sandbox::Poll() {
   if (gofer_.pid >= 0) {

@@ -34,6 +34,13 @@ struct SandboxOptions {
   // Signal mask for the children (the runtime blocks the signals it
   // forwards; the sandbox must not inherit that).
   std::optional<sigset_t> child_sigmask;
+  // The listening control socket (`bulwark boot --control-fd`): with it,
+  // init is loaded but waits for the control "start" request.
+  int control_fd = -1;
+  // The sentry's fds 0-2 (the container's stdio); -1: the runtime's own.
+  int stdio[3] = {-1, -1, -1};
+  // cgroup directories both processes join before they exec.
+  std::vector<std::string> cgroup_dirs;
 };
 
 // The sentry's and gofer's command lines (after argv[0]), exposed for tests.
@@ -60,6 +67,9 @@ class Sandbox : public ForwardTarget {
   std::optional<int> Poll() override;
   // Blocks until the sentry exits; returns its wait status.
   int Wait() override;
+  // Forgets both children without killing them: after `create` returns,
+  // they belong to the caller (reparented to its subreaper).
+  void Release();
   // Makes sure nothing is left: SIGKILLs the sentry if it still runs, gives
   // the gofer `gofer_grace` to exit on its own (it does on EOF of its
   // socket), then SIGKILLs it; reaps both.

@@ -2,12 +2,34 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <string>
 
 #include "base/log.h"
 
 namespace bulwark::runtime {
 namespace {
+
+constexpr std::pair<std::string_view, int> kSignalNames[] = {
+    {"HUP", SIGHUP},       {"INT", SIGINT},     {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},   {"IOT", SIGIOT},     {"BUS", SIGBUS},
+    {"FPE", SIGFPE},       {"KILL", SIGKILL},   {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},   {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},    {"CONT", SIGCONT},
+    {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},
+    {"URG", SIGURG},       {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF},     {"WINCH", SIGWINCH}, {"IO", SIGIO},       {"POLL", SIGPOLL},
+    {"PWR", SIGPWR},       {"SYS", SIGSYS},
+};
+
+std::optional<int> ParseInt(std::string_view s) {
+  int v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
 
 constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
@@ -17,6 +39,32 @@ bool IsTerminalSignal(int sig) { return sig == SIGINT || sig == SIGQUIT || sig =
 }  // namespace
 
 std::span<const int> ForwardedSignals() { return kForwarded; }
+
+Result<int> ParseSignal(std::string_view text) {
+  auto invalid = [&] { return MakeError("invalid signal \"" + std::string(text) + "\"", EINVAL); };
+  if (auto n = ParseInt(text)) {
+    if (*n <= 0 || *n >= NSIG) return invalid();
+    return *n;
+  }
+  std::string name;
+  for (char c : text) name.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  if (name.starts_with("SIG")) name.erase(0, 3);
+  for (auto& [n, sig] : kSignalNames) {
+    if (name == n) return sig;
+  }
+  int rtmin = SIGRTMIN, rtmax = SIGRTMAX;
+  if (name == "RTMIN") return rtmin;
+  if (name == "RTMAX") return rtmax;
+  if (name.starts_with("RTMIN+")) {
+    auto n = ParseInt(std::string_view(name).substr(6));
+    if (n && *n >= 0 && rtmin + *n <= rtmax) return rtmin + *n;
+  }
+  if (name.starts_with("RTMAX-")) {
+    auto n = ParseInt(std::string_view(name).substr(6));
+    if (n && *n >= 0 && rtmax - *n >= rtmin) return rtmax - *n;
+  }
+  return invalid();
+}
 
 SignalForwarder::SignalForwarder() {
   sigemptyset(&set_);

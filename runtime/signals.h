@@ -9,9 +9,16 @@
 
 #include <optional>
 
+#include <string_view>
+
 #include "base/result.h"
 
 namespace bulwark::runtime {
+
+// `kill`'s signal argument, as runc takes it: a number ("9"), or a name with
+// or without the SIG prefix, in any case ("KILL", "SIGKILL", "sigterm"),
+// including "RTMIN+N"/"RTMAX-N". Error: `invalid signal "X"`.
+Result<int> ParseSignal(std::string_view text);
 
 // What signals are forwarded to: the sandbox (its sentry), or in tests any
 // child process.

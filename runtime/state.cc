@@ -7,8 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -101,6 +103,20 @@ std::string StateToJson(const State& state) {
   return j.dump();
 }
 
+std::string StateToDiskJson(const State& state) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(StateToJson(state));
+  nlohmann::ordered_json b;
+  b["pidStart"] = state.pid_start;
+  b["goferPid"] = state.gofer_pid;
+  b["goferStart"] = state.gofer_start;
+  b["paused"] = state.paused;
+  b["cgroups"] = state.cgroups;
+  b["cgroupsCreated"] = state.cgroups_created;
+  b["hooks"] = state.hooks_json;
+  j["bulwark"] = std::move(b);
+  return j.dump();
+}
+
 Result<State> StateFromJson(std::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return MakeError("state.json: not a JSON object");
@@ -131,6 +147,74 @@ Result<State> StateFromJson(std::string_view text) {
       if (v.is_string()) s.annotations[k] = v.get<std::string>();
     }
   }
+  if (auto b = j.find("bulwark"); b != j.end() && b->is_object()) {
+    s.pid_start = b->value("pidStart", 0ull);
+    s.gofer_pid = b->value("goferPid", 0);
+    s.gofer_start = b->value("goferStart", 0ull);
+    s.paused = b->value("paused", false);
+    for (auto [key, out] : {std::pair{"cgroups", &s.cgroups},
+                            std::pair{"cgroupsCreated", &s.cgroups_created}}) {
+      if (auto c = b->find(key); c != b->end() && c->is_array()) {
+        for (auto& v : *c) {
+          if (v.is_string()) out->push_back(v.get<std::string>());
+        }
+      }
+    }
+    s.hooks_json = b->value("hooks", std::string());
+  }
+  return s;
+}
+
+namespace {
+// /proc/PID/stat: "pid (comm) S ppid ..."; comm may hold spaces and ')'.
+Result<std::pair<char, unsigned long long>> ReadProcStat(int pid) {
+  std::string text = TRY(ReadFile("/proc/" + std::to_string(pid) + "/stat", 4096));
+  size_t close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size())
+    return MakeError("/proc/" + std::to_string(pid) + "/stat: unexpected format");
+  std::string_view rest(text);
+  rest.remove_prefix(close + 2);
+  char state = rest.empty() ? '?' : rest[0];
+  // Field 3 is the state; starttime is field 22.
+  int field = 3;
+  size_t pos = 0;
+  while (field < 22 && pos != std::string_view::npos) {
+    pos = rest.find(' ', pos);
+    if (pos != std::string_view::npos) ++pos;
+    ++field;
+  }
+  if (pos == std::string_view::npos)
+    return MakeError("/proc/" + std::to_string(pid) + "/stat: too few fields");
+  return std::pair<char, unsigned long long>(state, std::strtoull(rest.data() + pos, nullptr, 10));
+}
+}  // namespace
+
+Result<unsigned long long> ProcessStartTime(int pid) {
+  auto st = TRY(ReadProcStat(pid));
+  return st.second;
+}
+
+bool ProcessAlive(int pid, unsigned long long start_time) {
+  if (pid <= 0) return false;
+  auto st = ReadProcStat(pid);
+  if (!st) return false;
+  if (st->first == 'Z' || st->first == 'X' || st->first == 'x') return false;
+  return start_time == 0 || st->second == start_time;
+}
+
+State CurrentState(State s) {
+  if (s.pid <= 0) {
+    // Nothing was started (creating) or nothing is left.
+    if (s.status != Status::kCreating) s.status = Status::kStopped;
+    s.pid = 0;
+    return s;
+  }
+  if (!ProcessAlive(s.pid, s.pid_start)) {
+    s.status = Status::kStopped;
+    s.pid = 0;
+    return s;
+  }
+  if (s.paused && s.status == Status::kRunning) s.status = Status::kPaused;
   return s;
 }
 
@@ -146,7 +230,7 @@ std::string Rfc3339NanoNow() {
 }
 
 Result<void> ContainerDir::Save(const State& state) const {
-  return WriteFileAtomic(path_ + "/" + kStateFile, StateToJson(state), 0600);
+  return WriteFileAtomic(path_ + "/" + kStateFile, StateToDiskJson(state), 0600);
 }
 
 Result<State> ContainerDir::Load() const {
@@ -190,6 +274,62 @@ Result<ContainerDir> StateRoot::Create(std::string_view id) const {
   }
   cd.lock_ = std::move(lock);
   return cd;
+}
+
+}  // namespace bulwark::runtime
+
+namespace bulwark::runtime {
+
+Result<ContainerDir> StateRoot::Open(std::string_view id) const {
+  TRY(ValidateContainerId(id));
+  std::string dir = DirOf(id);
+  std::string does_not_exist = "container \"" + std::string(id) + "\" does not exist";
+  std::string lock_path = dir + "/" + kLockFile;
+  UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+  if (!lock) {
+    if (errno == ENOENT || errno == ENOTDIR) return MakeError(does_not_exist, ENOENT);
+    return HostError("open " + lock_path);
+  }
+  while (::flock(lock.get(), LOCK_EX) != 0) {
+    if (errno != EINTR) return HostError("lock " + lock_path);
+  }
+  // Deleted while we waited for the lock.
+  struct stat st;
+  if (::fstat(lock.get(), &st) != 0) return HostError("stat " + lock_path);
+  if (st.st_nlink == 0) return MakeError(does_not_exist, ENOENT);
+  return ContainerDir(std::string(id), dir, std::move(lock));
+}
+
+Result<State> StateRoot::Read(std::string_view id) const {
+  TRY(ValidateContainerId(id));
+  auto text = ReadFile(DirOf(id) + "/" + kStateFile);
+  if (!text) {
+    if (text.error().errnum == ENOENT || text.error().errnum == ENOTDIR) {
+      return MakeError("container \"" + std::string(id) + "\" does not exist", ENOENT);
+    }
+    return std::unexpected(text.error());
+  }
+  return StateFromJson(*text);
+}
+
+Result<std::vector<std::string>> StateRoot::List() const {
+  std::vector<std::string> ids;
+  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) return ids;
+    return HostError("open " + path_);
+  }
+  DIR* dir = ::fdopendir(fd.release());
+  if (dir == nullptr) return HostError("opendir " + path_);
+  while (struct dirent* e = ::readdir(dir)) {
+    std::string_view name(e->d_name);
+    if (name == "." || name == "..") continue;
+    if (!ValidateContainerId(name)) continue;
+    ids.emplace_back(name);
+  }
+  ::closedir(dir);
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 }  // namespace bulwark::runtime

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -23,6 +24,8 @@
 #include "gofer/client.h"
 #include "oci/parse.h"
 #include "sentry/boot_internal.h"
+#include "sentry/control/server.h"
+#include "sentry/fsimpl/host/host_file.h"
 #include "sentry/fsimpl/host/notifier.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/kernel/thread_group.h"
@@ -39,9 +42,22 @@ constexpr uint64_t kMemoryFileSize = uint64_t{1} << 40;
 constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
                                      SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP, SIGALRM};
 
+// With --control-fd, boot errors go to the runtime's `ready` request.
+control::Server* g_control = nullptr;
+kernel::Kernel* g_kernel = nullptr;
+
+// How long a failed boot waits for the runtime's `ready` request to take
+// the error before printing it on stderr instead.
+constexpr int kBootErrorWaitMs = 5000;
+
 [[noreturn]] void Fail(const std::string& msg) {
-  fprintf(stderr, "bulwark: %s\n", msg.c_str());
   LOG_ERROR("%s", msg.c_str());
+  bool delivered = false;
+  if (g_control != nullptr) {
+    std::unique_lock<std::mutex> lock(g_kernel->mu);
+    delivered = g_control->BootFailed(lock, msg, kBootErrorWaitMs);
+  }
+  if (!delivered) fprintf(stderr, "bulwark: %s\n", msg.c_str());
   _exit(1);
 }
 
@@ -59,6 +75,7 @@ BootOptions ParseArgs(int argc, char** argv) {
     if (ParseIntFlag(a, "--spec-fd=", &o.spec_fd)) continue;
     if (ParseIntFlag(a, "--gofer-fd=", &o.gofer_fd)) continue;
     if (ParseIntFlag(a, "--debug-log-fd=", &o.debug_log_fd)) continue;
+    if (ParseIntFlag(a, "--control-fd=", &o.control_fd)) continue;
     if (a.starts_with("--platform=")) {
       o.platform = a.substr(11);
     } else if (a.starts_with("--overlay=")) {
@@ -128,12 +145,26 @@ Result<void> DropPrivileges() {
   return {};
 }
 
+// The host terminal that is init's controlling terminal
+// (process.terminal), or null. Set before ForwardSignals starts.
+std::shared_ptr<fsimpl::host::HostFd> g_console;
+
 void ForwardSignals(kernel::Kernel* k, sigset_t set) {
   while (true) {
     siginfo_t info;
     int sig = sigwaitinfo(&set, &info);
     if (sig < 0) continue;
     std::lock_guard<std::mutex> lock(k->mu);
+    if (sig == SIGWINCH && g_console && g_console->tty()->foreground_pgid != 0) {
+      // The console was resized (the host sends SIGWINCH to the sentry, the
+      // pty's session leader; or `run` forwards its own): Linux signals the
+      // terminal's foreground process group.
+      pid_t fg = g_console->tty()->foreground_pgid;
+      for (const auto& [pid, tg] : k->thread_groups())
+        if (tg->pgid == fg && !tg->zombie)
+          kernel::SendGroupSignal(*tg, kernel::MakeSigInfo(SIGWINCH, SI_KERNEL));
+      continue;
+    }
     kernel::ThreadGroup* init = k->init();
     if (init == nullptr || init->zombie) continue;
     // From outside the sandbox: init gets it even without a handler.
@@ -165,6 +196,16 @@ int BootMain(int argc, char** argv) {
   for (int s : kForwardedSignals) sigaddset(&fwd, s);
   pthread_sigmask(SIG_BLOCK, &fwd, nullptr);
 
+  // process.terminal: fds 0-2 are the console's replica (from the runtime).
+  // Make it the sentry's controlling terminal on the host, so that resizes
+  // (SIGWINCH) and hangups (SIGHUP) reach the sentry, which forwards them.
+  // A terminal that already belongs to another session (`run -t` on the
+  // user's own terminal) is left alone: TIOCSCTTY without force fails.
+  if (spec->process.terminal && isatty(0)) {
+    if (setsid() >= 0 && ioctl(0, TIOCSCTTY, 0) != 0)
+      LOG_DEBUG("console: TIOCSCTTY: %s", strerror(errno));
+  }
+
   HostInfo host;
   host.cpuinfo = ReadHostFile("/proc/cpuinfo");
   struct sysinfo si;
@@ -188,12 +229,60 @@ int BootMain(int argc, char** argv) {
 
   auto notifier = fsimpl::host::Notifier::Start(k.mu);
   if (!notifier) Fail(std::string("host fd notifier: ") + ErrnoName(notifier.error()));
+
+  // The control server starts after confinement (capabilities are per
+  // thread) and before the boot steps whose errors it reports.
+  control::Server* server = nullptr;
+  if (opts.control_fd >= 0) {
+    int lfd = fcntl(opts.control_fd, F_DUPFD_CLOEXEC, 3);
+    close(opts.control_fd);
+    if (lfd < 0) Fail("--control-fd: " + std::string(strerror(errno)));
+    std::shared_ptr<fsimpl::host::Notifier> n = *notifier;
+    kernel::Kernel* kp = &k;
+    // Never destroyed: its threads run until the sentry exits.
+    server = new control::Server(
+        k, UniqueFd(lfd),
+        [kp, n](const oci::Process& p, std::vector<UniqueFd> fds, bool terminal)
+            -> Result<std::unique_ptr<kernel::Task>> {
+          ProcessStdio stdio;
+          stdio.terminal = terminal;
+          for (size_t i = 0; i < fds.size() && i < 3; ++i) stdio.fds[i] = std::move(fds[i]);
+          return CreateProcess(*kp, p, std::move(stdio), n);
+        });
+    g_kernel = &k;
+    g_control = server;
+    server->Run();
+  }
   {
-    std::lock_guard<std::mutex> lock(k.mu);
-    if (auto r = SetUpMounts(k, *spec, opts, host, *notifier); !r) Fail(r.error().message);
-    if (auto r = StartInit(k, *spec, *notifier); !r) Fail(r.error().message);
+    std::unique_lock<std::mutex> lock(k.mu);
+    if (auto r = SetUpMounts(k, *spec, opts, host, *notifier); !r) {
+      lock.unlock();
+      Fail(r.error().message);
+    }
+    auto init = CreateInit(k, *spec, *notifier);
+    if (!init) {
+      lock.unlock();
+      Fail(init.error().message);
+    }
+    if (spec->process.terminal) {
+      if (auto f = (*init)->fds().Get(0); f) {
+        auto h = fsimpl::host::HostFdOf(**f);
+        if (h && h->is_tty()) g_console = h;
+      }
+    }
+    if (server != nullptr) {
+      // Loaded, not running: `start` (or a fatal signal) releases it.
+      server->BootDone(std::move(*init));
+      g_control = nullptr;  // later failures are not boot errors
+    } else {
+      k.StartTask(std::move(*init));
+    }
   }
   std::thread(ForwardSignals, &k, fwd).detach();
+  if (server != nullptr) {
+    std::unique_lock<std::mutex> lock(k.mu);
+    server->WaitForStart(lock);
+  }
 
   int status = k.WaitForInit();
   LOG_DEBUG("init exited with status %#x", status);

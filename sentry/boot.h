@@ -4,7 +4,13 @@
 namespace bulwark::sentry {
 
 // `bulwark boot --spec-fd=N --gofer-fd=M [--platform=NAME] [--strace]
-//   [--overlay=tmpfs|none] [--debug-log-fd=K]`
+//   [--overlay=tmpfs|none] [--debug-log-fd=K] [--control-fd=L]`
+//
+// --control-fd: a listening SOCK_SEQPACKET socket for the control channel
+// (sentry/control/protocol.h). Init is then created and loaded but runs
+// only when the runtime sends "start"; boot errors are reported to the
+// runtime's "ready" request (and on stderr only if no such request comes
+// within 5 s).
 //
 // Preconditions: started by the runtime in new pid, mount, ipc, uts and net
 // namespaces (so this process is pid 1 of its pid namespace); fds 0-2 are the

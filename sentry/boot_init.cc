@@ -62,6 +62,7 @@ Result<std::string> LookPath(const vfs::ResolveContext& ctx, const std::string& 
   if (file.find('/') != std::string::npos) {
     auto r = executable(file);
     if (!r) {
+      LOG_DEBUG("look up %s: %s", file.c_str(), ErrnoName(r.error()));
       if (r.error() == Errno::kEACCES)
         return MakeError("exec: \"" + file + "\": permission denied", EACCES);
       return MakeError("exec: \"" + file + "\": stat " + file + ": no such file or directory", ENOENT);
@@ -94,27 +95,43 @@ void SetRlimits(kernel::ThreadGroup& tg, const oci::Process& p) {
 
 }  // namespace
 
-Result<void> StartInit(kernel::Kernel& k, const oci::Spec& spec,
-                       std::shared_ptr<fsimpl::host::Notifier> notifier) {
-  const oci::Process& p = spec.process;
+Result<std::unique_ptr<kernel::Task>> CreateProcess(kernel::Kernel& k, const oci::Process& p,
+                                                    ProcessStdio stdio,
+                                                    std::shared_ptr<fsimpl::host::Notifier> notifier) {
+  if (p.args.empty()) return MakeError("process.args: must not be empty", EINVAL);
   pid_t pid = k.AllocPid();
+  if (pid < 0) return MakeError("no free pid in the sandbox", EAGAIN);
   auto tg = std::make_shared<kernel::ThreadGroup>(pid);
   SetRlimits(*tg, p);
   tg->start_time_ns = k.UptimeNs();
   auto t = std::make_unique<kernel::Task>(k, pid, tg);
   t->creds() = CredsFromSpec(p);
+  t->no_new_privs = p.no_new_privileges;
   t->mm_ = std::make_shared<mm::MemoryManager>(k.memory_file(), k.platform());
   t->fds_ = std::make_shared<kernel::FdTable>();
   t->fs_ = std::make_shared<kernel::FsContext>();
   t->fs().root = k.mounts().RootPath();
   t->fs().umask = p.user.umask.value_or(022);
 
-  for (int fd = 0; fd <= 2; ++fd) {
-    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (copy < 0) continue;  // closed stdio stays closed in the sandbox
-    auto file = fsimpl::host::ImportHostFile(UniqueFd(copy), notifier);
-    if (!file) return MakeError("import stdio fd " + std::to_string(fd) + ": " + ErrnoName(file.error()));
-    (void)t->fds().InstallAt(fd, *file, false, tg->rlimits[RLIMIT_NOFILE].cur);
+  uint64_t nofile = tg->rlimits[RLIMIT_NOFILE].cur;
+  if (stdio.terminal) {
+    // One terminal dup'd onto 0-2 (runc: the pty replica); it becomes the
+    // controlling terminal of the new session the process leads.
+    if (!stdio.fds[0]) return MakeError("terminal: no tty fd", EINVAL);
+    auto file = fsimpl::host::ImportHostFile(std::move(stdio.fds[0]), notifier);
+    if (!file) return MakeError(std::string("import terminal: ") + ErrnoName(file.error()));
+    auto host = fsimpl::host::HostFdOf(**file);
+    if (!host || !host->is_tty()) return MakeError("terminal: the fd is not a tty", ENOTTY);
+    for (int fd = 0; fd <= 2; ++fd) (void)t->fds().InstallAt(fd, *file, false, nofile);
+    // ThreadGroup starts as leader of its own session and process group.
+    fsimpl::host::SetControllingTty(*host, tg->sid, tg->pgid);
+  } else {
+    for (int fd = 0; fd <= 2; ++fd) {
+      if (!stdio.fds[fd]) continue;  // closed stdio stays closed in the sandbox
+      auto file = fsimpl::host::ImportHostFile(std::move(stdio.fds[fd]), notifier);
+      if (!file) return MakeError("import stdio fd " + std::to_string(fd) + ": " + ErrnoName(file.error()));
+      (void)t->fds().InstallAt(fd, *file, false, nofile);
+    }
   }
 
   vfs::ResolveContext ctx;
@@ -148,9 +165,27 @@ Result<void> StartInit(kernel::Kernel& k, const oci::Spec& spec,
     int e = ToInt(r.error());
     return MakeError("exec: \"" + p.args[0] + "\": " + strerror(e), e);
   }
-  k.AddThreadGroup(tg);
-  k.SetInit(tg);
-  k.StartTask(std::move(t));
+  return t;
+}
+
+Result<std::unique_ptr<kernel::Task>> CreateInit(kernel::Kernel& k, const oci::Spec& spec,
+                                                 std::shared_ptr<fsimpl::host::Notifier> notifier) {
+  ProcessStdio stdio;
+  // process.terminal: the runtime gave us the pty replica as fds 0-2.
+  stdio.terminal = spec.process.terminal && isatty(0);
+  for (int fd = 0; fd <= (stdio.terminal ? 0 : 2); ++fd) {
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy >= 0) stdio.fds[fd] = UniqueFd(copy);
+  }
+  auto t = TRY(CreateProcess(k, spec.process, std::move(stdio), std::move(notifier)));
+  k.AddThreadGroup(t->tg_ptr());
+  k.SetInit(t->tg_ptr());
+  return t;
+}
+
+Result<void> StartInit(kernel::Kernel& k, const oci::Spec& spec,
+                       std::shared_ptr<fsimpl::host::Notifier> notifier) {
+  k.StartTask(TRY(CreateInit(k, spec, std::move(notifier))));
   return {};
 }
 

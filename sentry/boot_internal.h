@@ -1,10 +1,12 @@
 // Pieces of the sentry's start-up (boot.cc), split by concern.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "oci/spec.h"
 #include "sentry/kernel/kernel.h"
 
@@ -24,6 +26,9 @@ struct BootOptions {
   std::string platform = "ptrace";
   std::string overlay = "tmpfs";  // tmpfs | none
   bool strace = false;
+  // --control-fd: the listening control socket (sentry/control/protocol.h).
+  // With it, init is created and loaded but runs only on "start".
+  int control_fd = -1;
 };
 
 // Facts about the host read before confinement (the sentry cannot open host
@@ -38,8 +43,33 @@ struct HostInfo {
 Result<void> SetUpMounts(kernel::Kernel& k, const oci::Spec& spec, const BootOptions& opts,
                          const HostInfo& host, std::shared_ptr<fsimpl::host::Notifier> notifier);
 
+// Host fds that become a new process's stdio.
+struct ProcessStdio {
+  // fds[i] becomes fd i; an invalid fd leaves i closed.
+  std::array<UniqueFd, 3> fds;
+  // fds[0] is a terminal to install at 0, 1 and 2 (one description) and to
+  // make the controlling terminal of the process's session (process.terminal).
+  bool terminal = false;
+};
+
+// A new process, not started and not registered with the kernel: its own
+// session and process group, credentials, capabilities, rlimits (the
+// sentry's own as defaults), umask, no_new_privs, stdio, cwd (created if
+// missing, like runc), and args[0] looked up in the process's PATH and
+// loaded. Errors are user-facing, with runc's wording for a missing or
+// non-executable program. Precondition: kernel lock held.
+Result<std::unique_ptr<kernel::Task>> CreateProcess(kernel::Kernel& k, const oci::Process& p,
+                                                    ProcessStdio stdio,
+                                                    std::shared_ptr<fsimpl::host::Notifier> notifier);
+
 // Creates init (pid 1) from spec.process with the sentry's fds 0-2 as its
-// stdio, loads its program, and starts it. Errors are user-facing.
+// stdio (one terminal when process.terminal and fd 0 is a tty), registers
+// it as the kernel's init, and returns its task unstarted (hand it to
+// Kernel::StartTask). Precondition: kernel lock held.
+Result<std::unique_ptr<kernel::Task>> CreateInit(kernel::Kernel& k, const oci::Spec& spec,
+                                                 std::shared_ptr<fsimpl::host::Notifier> notifier);
+
+// CreateInit, then start it.
 Result<void> StartInit(kernel::Kernel& k, const oci::Spec& spec,
                        std::shared_ptr<fsimpl::host::Notifier> notifier);
 

@@ -48,7 +48,20 @@ Result<ParsedArgs> ParseCommandArgs(Invocation& inv, const Command& cmd, FlagSet
                                     FlagSet::Mode mode = FlagSet::Mode::kInterspersed);
 const Command& FindCommand(std::string_view name);
 
+int CreateMain(Invocation& inv);
+int StartMain(Invocation& inv);
 int RunMain(Invocation& inv);
+int StateMain(Invocation& inv);
+int KillMain(Invocation& inv);
+int DeleteMain(Invocation& inv);
+int ExecMain(Invocation& inv);
+int PsMain(Invocation& inv);
+int ListMain(Invocation& inv);
+int PauseMain(Invocation& inv);
+int ResumeMain(Invocation& inv);
+int EventsMain(Invocation& inv);
+int UpdateMain(Invocation& inv);
+int FeaturesMain(Invocation& inv);
 int SpecMain(Invocation& inv);
 int VersionMain(Invocation& inv);
 int BootCommandMain(Invocation& inv);

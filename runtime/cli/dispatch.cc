@@ -6,14 +6,33 @@
 
 #include "base/unique_fd.h"
 #include "runtime/cli/cli.h"
+#include "runtime/config_file.h"
 #include "runtime/state.h"
 
 namespace bulwark::runtime::cli {
 namespace {
 
 constexpr Command kCommands[] = {
-    {"run", "run [--bundle DIR] [--pid-file FILE] ID",
-     "create and run a container in the foreground; exits with its status", RunMain},
+    {"create", "create [--bundle DIR] [--pid-file FILE] [--console-socket PATH] ID",
+     "create a container; init waits for start", CreateMain},
+    {"start", "start ID", "start a created container", StartMain},
+    {"run", "run [--bundle DIR] [--pid-file FILE] [-d] [--console-socket PATH] ID",
+     "create and start a container; in the foreground, exits with its status", RunMain},
+    {"state", "state ID", "print the container's OCI state JSON", StateMain},
+    {"kill", "kill [--all] ID [SIGNAL]", "send a signal (default SIGTERM) to the container",
+     KillMain},
+    {"delete", "delete [--force] ID", "remove a stopped container (--force: any)", DeleteMain},
+    {"exec", "exec [flags] ID COMMAND [ARG...] | exec --process FILE ID",
+     "run a new process in the container", ExecMain},
+    {"ps", "ps [--format table|json] ID", "list the container's processes", PsMain},
+    {"list", "list [--format table|json] [-q]", "list the containers", ListMain},
+    {"pause", "pause ID", "stop every process of the container", PauseMain},
+    {"resume", "resume ID", "continue a paused container", ResumeMain},
+    {"events", "events [--stats] [--interval DURATION] ID", "print the container's statistics",
+     EventsMain},
+    {"update", "update [--resources FILE|-] [--memory N ...] ID",
+     "change the container's resource limits", UpdateMain},
+    {"features", "features", "print the OCI features JSON", FeaturesMain},
     {"spec", "spec [--bundle DIR]", "write a starter config.json", SpecMain},
     {"version", "version", "print the version", VersionMain},
     // Internal: re-executed by the runtime itself.
@@ -102,7 +121,13 @@ Result<ParsedArgs> ParseCommandArgs(Invocation& inv, const Command& cmd, FlagSet
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto parsed = ParseGlobalFlags(args);
+  // Internal commands take only their own flags; no config file applies.
+  bool internal = !args.empty() && (args[0] == "boot" || args[0] == "gofer");
+  GlobalFlags base;
+  if (!internal) {
+    if (auto r = ApplyConfigFile(ConfigFilePath(), base); !r) return Fail(GlobalFlags{}, r.error());
+  }
+  auto parsed = ParseGlobalFlags(args, base);
   if (!parsed) {
     return Fail(GlobalFlags{},
                 Error{EINVAL, parsed.error().message + " (see 'bulwark --help')"});

@@ -542,6 +542,241 @@ t_version() {
   grep -q '^spec: 1\.' "$OUT" || fail "no spec: line"
 }
 
+# ------------------------------------------------------- lifecycle (issue 3)
+
+# lc CMD ARG...: a lifecycle command on this case's root.
+lc() { bulwark_cmd --root "$STATE_ROOT" "$@"; }
+# lc_create [create flags]: writes the config (set_filter, ARGS) and creates.
+lc_create() {
+  config "$FILTER" -- "${ARGS[@]}"
+  lc create --bundle "$CASE_DIR" --pid-file "$PID_FILE" "$@" "$ID"
+}
+# state_field FIELD: from `state`'s JSON.
+state_field() { lc state "$ID" && jq -r ".$1" "$OUT"; }
+# wait_status STATUS: polls `state` for up to 10 s.
+wait_status() {
+  local i
+  for i in $(seq 100); do
+    [ "$(state_field status)" = "$1" ] && return 0
+    sleep 0.1
+  done
+  fail "status $(state_field status), want $1"
+}
+# Reaps our own zombies: the test shell is no subreaper, so a sandbox whose
+# runtime exited is reparented to pid 1; nothing to do here but wait.
+
+t_lifecycle_states() {
+  ARGS=(sleep 100)
+  lc_create
+  expect_rc 0
+  [ -s "$OUT" ] && fail "create printed to stdout"
+  local pid
+  pid=$(cat "$PID_FILE")
+  [ "$(tail -c1 "$PID_FILE" | od -An -c | tr -d ' ')" != '\n' ] || fail "pid file ends in a newline"
+  lc state "$ID"
+  expect_rc 0
+  [ "$(jq -r '.status' "$OUT")" = created ] || fail "status after create: $(cat "$OUT")"
+  [ "$(jq -r '.pid' "$OUT")" = "$pid" ] || fail "state pid != pid file $pid"
+  [ "$(jq -r 'keys_unsorted | join(",")' "$OUT")" = "ociVersion,id,pid,status,bundle,rootfs,created,owner" ] ||
+    fail "state keys: $(jq -c 'keys_unsorted' "$OUT")"
+  [ "$(jq -r '.bundle' "$OUT")" = "$CASE_DIR" ] || fail "bundle: $(jq -r .bundle "$OUT")"
+  [ -S "$STATE_ROOT/$ID/control.sock" ] || fail "no control.sock"
+  [ "$(stat -c %a "$STATE_ROOT/$ID/control.sock")" = 600 ] || fail "control.sock mode"
+  lc delete "$ID.x"
+  expect_runtime_error "does not exist"
+  lc start "$ID"
+  expect_rc 0
+  [ "$(state_field status)" = running ] || fail "status after start: $(cat "$OUT")"
+  lc start "$ID"
+  expect_runtime_error "cannot start an already running container"
+  lc delete "$ID"
+  expect_runtime_error "cannot delete container $ID that is not stopped: running"
+  lc kill "$ID" KILL
+  expect_rc 0
+  wait_status stopped
+  [ "$(state_field pid)" = 0 ] || fail "pid of a stopped container: $(cat "$OUT")"
+  lc start "$ID"
+  expect_runtime_error "cannot start a container that has stopped"
+  lc kill "$ID" 15
+  expect_runtime_error "container not running"
+  lc kill --all "$ID" 9
+  expect_rc 0
+  lc delete "$ID"
+  expect_rc 0
+  lc state "$ID"
+  expect_runtime_error "does not exist"
+  lc delete --force "$ID"
+  expect_rc 0
+}
+
+t_lifecycle_exit_status() {
+  # The pid-file process is a child of the (subreaper) caller and exits
+  # with the container's status.
+  ARGS=(sh -c 'echo out; exit 7')
+  config "$FILTER" -- "${ARGS[@]}"
+  timeout -k 5 "$TIMEOUT" python3 "$REPO/tests/integration/subreaper.py" "$PID_FILE" \
+    --then "$BULWARK --root $STATE_ROOT start $ID" -- \
+    "$BULWARK" --root "$STATE_ROOT" create --bundle "$CASE_DIR" --pid-file "$PID_FILE" "$ID" \
+    </dev/null >"$OUT" 2>"$ERR"
+  RC=$?
+  expect_rc 0
+  expect_stdout "$(printf 'out\nexit: 7')"
+  lc delete "$ID"
+  expect_rc 0
+}
+
+t_lifecycle_signal_exit() {
+  ARGS=(sleep 100)
+  config "$FILTER" -- "${ARGS[@]}"
+  timeout -k 5 "$TIMEOUT" python3 "$REPO/tests/integration/subreaper.py" "$PID_FILE" \
+    --then "$BULWARK --root $STATE_ROOT start $ID" \
+    --then "$BULWARK --root $STATE_ROOT kill $ID SIGKILL" -- \
+    "$BULWARK" --root "$STATE_ROOT" create --bundle "$CASE_DIR" --pid-file "$PID_FILE" "$ID" \
+    </dev/null >"$OUT" 2>"$ERR"
+  RC=$?
+  expect_rc 0
+  expect_stdout "exit: 137"
+  lc delete "$ID"
+  expect_rc 0
+}
+
+t_lifecycle_missing_executable() {
+  ARGS=(/no/such/binary)
+  lc_create
+  expect_runtime_error 'exec: "/no/such/binary": stat /no/such/binary: no such file or directory'
+  [ -e "$STATE_ROOT/$ID" ] && fail "state dir left after a failed create"
+  ARGS=(nosuchcmd)
+  lc_create
+  expect_runtime_error 'exec: "nosuchcmd": executable file not found in $PATH'
+  lc delete --force "$ID"
+  expect_rc 0
+}
+
+t_lifecycle_log_json() {
+  lc --log "$CASE_DIR/log.json" --log-format json start "$ID"
+  expect_rc_nonzero
+  jq -e 'select(.level == "error") | .msg | test("does not exist")' "$CASE_DIR/log.json" >/dev/null ||
+    fail "log.json: $(cat "$CASE_DIR/log.json")"
+  jq -e '.time' "$CASE_DIR/log.json" >/dev/null || fail "log.json has no time"
+}
+
+t_lifecycle_stale_state() {
+  ARGS=(sleep 100)
+  lc_create
+  expect_rc 0
+  lc start "$ID"
+  kill -KILL "$(cat "$PID_FILE")"
+  wait_status stopped
+  lc delete "$ID"
+  expect_rc 0
+}
+
+t_lifecycle_hooks() {
+  local log=$CASE_DIR/hooks.log h filter=.
+  for h in prestart createRuntime createContainer startContainer poststart poststop; do
+    filter="$filter | .hooks.$h = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"jq -r '\\\"$h \\\\(.status) \\\\(.id)\\\"' >> $log\"]}]"
+  done
+  set_filter "$filter"
+  ARGS=(sleep 100)
+  lc_create
+  expect_rc 0
+  lc start "$ID"
+  expect_rc 0
+  lc delete --force "$ID"
+  expect_rc 0
+  local want
+  want=$(printf '%s\n' "prestart creating $ID" "createRuntime creating $ID" \
+    "createContainer creating $ID" "startContainer created $ID" "poststart running $ID" \
+    "poststop stopped $ID")
+  [ "$(cat "$log" 2>/dev/null)" = "$want" ] || fail "hooks ran: $(cat "$log" 2>/dev/null | tr '\n' '|')"
+  # A failing createRuntime hook fails create and leaves nothing.
+  set_filter '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "echo nope >&2; exit 3"]}]'
+  lc_create
+  expect_runtime_error "error running createRuntime hook #0: exit status 3" "nope"
+}
+
+t_lifecycle_cgroups() {
+  local cg=/sys/fs/cgroup/memory/bulwark-it/$ID
+  [ -d /sys/fs/cgroup/memory ] || return 0
+  set_filter ".linux.cgroupsPath = \"/bulwark-it/$ID\" | .linux.resources = {\"memory\": {\"limit\": 67108864}, \"pids\": {\"limit\": 100}}"
+  ARGS=(sleep 100)
+  lc_create
+  expect_rc 0
+  [ "$(cat "$cg/memory.limit_in_bytes" 2>/dev/null)" = 67108864 ] || fail "memory limit not set"
+  [ "$(cat "/sys/fs/cgroup/pids/bulwark-it/$ID/pids.max" 2>/dev/null)" = 100 ] || fail "pids.max not set"
+  grep -qx "$(cat "$PID_FILE")" "$cg/cgroup.procs" 2>/dev/null || fail "sentry not in $cg"
+  lc update --memory 32m "$ID"
+  expect_rc 0
+  [ "$(cat "$cg/memory.limit_in_bytes" 2>/dev/null)" = 33554432 ] || fail "update did not set the limit"
+  lc delete --force "$ID"
+  expect_rc 0
+  [ -d "$cg" ] && fail "cgroup $cg left after delete"
+  rmdir /sys/fs/cgroup/*/bulwark-it 2>/dev/null
+  return 0
+}
+
+t_lifecycle_exec() {
+  ARGS=(sleep 100)
+  lc_create
+  lc start "$ID"
+  lc exec "$ID" echo hi
+  expect_rc 0
+  expect_stdout hi
+  lc exec "$ID" sh -c 'exit 3'
+  expect_rc 3
+  lc ps --format json "$ID"
+  expect_rc 0
+  jq -e 'length >= 1' "$OUT" >/dev/null || fail "ps json: $(cat "$OUT")"
+  lc pause "$ID"
+  expect_rc 0
+  [ "$(state_field status)" = paused ] || fail "status after pause: $(cat "$OUT")"
+  lc resume "$ID"
+  expect_rc 0
+  lc resume "$ID"
+  expect_runtime_error "container not paused"
+  lc delete --force "$ID"
+  expect_rc 0
+}
+
+t_lifecycle_list_and_config_file() {
+  ARGS=(sleep 100)
+  lc_create
+  printf 'root = "%s"  # from the config file\nlog-format = json\n' "$STATE_ROOT" >"$CASE_DIR/config.toml"
+  BULWARK_CONFIG=$CASE_DIR/config.toml bulwark_cmd list -q
+  expect_stdout "$ID"
+  BULWARK_CONFIG=$CASE_DIR/config.toml bulwark_cmd list --format json
+  [ "$(jq -r '.[0].status' "$OUT")" = created ] || fail "list json: $(cat "$OUT")"
+  printf 'plaform = "x"\n' >"$CASE_DIR/bad.toml"
+  BULWARK_CONFIG=$CASE_DIR/bad.toml bulwark_cmd list
+  expect_runtime_error 'bad.toml:1: unknown setting "plaform"'
+  lc delete "$ID"
+  expect_rc 0
+}
+
+t_lifecycle_concurrent() {
+  ARGS=(sleep 100)
+  lc_create
+  lc start "$ID"
+  local i
+  for i in $(seq 8); do
+    "$BULWARK" --root "$STATE_ROOT" state "$ID" >"$CASE_DIR/st$i" 2>&1 &
+    "$BULWARK" --root "$STATE_ROOT" pause "$ID" >/dev/null 2>&1 &
+    "$BULWARK" --root "$STATE_ROOT" resume "$ID" >/dev/null 2>&1 &
+  done
+  wait
+  for i in $(seq 8); do
+    jq -e '.id' "$CASE_DIR/st$i" >/dev/null || fail "state $i: $(cat "$CASE_DIR/st$i")"
+  done
+  lc delete --force "$ID"
+  expect_rc 0
+}
+
+t_lifecycle_features() {
+  bulwark_cmd features
+  expect_rc 0
+  jq -e '.hooks | index("poststop")' "$OUT" >/dev/null || fail "features: $(head -c 300 "$OUT")"
+}
+
 # ------------------------------------------------------------------- main
 
 CASES=(
@@ -552,6 +787,9 @@ CASES=(
   error-missing-config error-config-not-json error-args-wrong-type error-missing-rootfs
   error-missing-bundle error-invalid-id error-duplicate-id error-unknown-flag error-network
   error-unknown-platform spec-refuses-overwrite version
+  lifecycle-states lifecycle-exit-status lifecycle-signal-exit lifecycle-missing-executable
+  lifecycle-log-json lifecycle-stale-state lifecycle-hooks lifecycle-cgroups lifecycle-exec
+  lifecycle-list-and-config-file lifecycle-concurrent lifecycle-features
 )
 for c in "${CASES[@]}"; do run_case "$c"; done
 

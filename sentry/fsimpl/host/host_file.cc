@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 
 #include "sentry/fsimpl/host/tty_ioctl.h"
 #include "sentry/fsimpl/memfs/memfs.h"
@@ -164,6 +165,24 @@ class HostFileDescription : public vfs::FileDescription {
   std::shared_ptr<HostFd> fd_;
 };
 
+// One TtyState per host terminal device. Guarded by the kernel lock.
+std::map<dev_t, std::weak_ptr<TtyState>>* TtyStates() {
+  static auto* states = new std::map<dev_t, std::weak_ptr<TtyState>>();
+  return states;
+}
+
+std::shared_ptr<TtyState> TtyStateFor(dev_t rdev) {
+  auto* states = TtyStates();
+  std::erase_if(*states, [](const auto& e) { return e.second.expired(); });
+  auto& w = (*states)[rdev];
+  auto s = w.lock();
+  if (!s) {
+    s = std::make_shared<TtyState>();
+    w = s;
+  }
+  return s;
+}
+
 }  // namespace
 
 SysResult<std::shared_ptr<HostFd>> HostFd::Import(UniqueFd fd,
@@ -173,6 +192,7 @@ SysResult<std::shared_ptr<HostFd>> HostFd::Import(UniqueFd fd,
   h->fd_ = std::move(fd);
   KernelTermios tio;
   h->is_tty_ = S_ISCHR(h->st_.st_mode) && ioctl(h->fd_.get(), TCGETS, &tio) == 0;
+  if (h->is_tty_) h->tty_ = TtyStateFor(h->st_.st_rdev);
   h->notifier_ = std::move(notifier);
   if (h->notifier_) h->notify_id_ = TRY(h->notifier_->Register(h->fd_.get(), &h->queue_));
   return h;
@@ -205,6 +225,18 @@ SysResult<std::shared_ptr<vfs::FileDescription>> ImportHostFile(
 std::shared_ptr<HostFd> HostFdOf(const vfs::FileDescription& file) {
   auto* h = dynamic_cast<const HostFileDescription*>(&file);
   return h ? h->host() : nullptr;
+}
+
+TtyState* TtyOfSession(pid_t sid) {
+  for (auto& [rdev, w] : *TtyStates())
+    if (auto s = w.lock(); s && s->session == sid) return s.get();
+  return nullptr;
+}
+
+void SetControllingTty(HostFd& fd, pid_t sid, pid_t pgid) {
+  if (!fd.tty()) return;
+  fd.tty()->session = sid;
+  fd.tty()->foreground_pgid = pgid;
 }
 
 std::string HostFileName(const struct stat& st) {

@@ -19,6 +19,17 @@
 
 namespace bulwark::fsimpl::host {
 
+// Job-control state of one host terminal, shared by every HostFd importing
+// it (stdio, /dev/tty): the session and foreground process group are
+// sandbox concepts (pids of the sandbox), termios and window size stay on
+// the host tty. Guarded by the kernel lock.
+struct TtyState {
+  // Session whose controlling terminal this is (0: none; TIOCSCTTY).
+  pid_t session = 0;
+  // Foreground process group (0: none yet; TIOCSPGRP).
+  pid_t foreground_pgid = 0;
+};
+
 // One imported host fd, shared by the descriptions opened on it.
 // Guarded by the kernel lock; created and destroyed with it held.
 class HostFd {
@@ -37,14 +48,16 @@ class HostFd {
   bool is_tty() const { return is_tty_; }
   // Woken by the notifier; nullptr when the fd cannot be polled.
   kernel::WaitQueue* queue() { return notify_id_ ? &queue_ : nullptr; }
-  // Foreground process group recorded by TIOCSPGRP (0: none yet).
-  pid_t foreground_pgid = 0;
+  // Non-null iff is_tty(): the terminal's job-control state, one per host
+  // tty device (by st_rdev) for as long as any HostFd imports it.
+  const std::shared_ptr<TtyState>& tty() const { return tty_; }
 
  private:
   HostFd() = default;
   UniqueFd fd_;
   struct stat st_{};
   bool is_tty_ = false;
+  std::shared_ptr<TtyState> tty_;
   std::shared_ptr<Notifier> notifier_;
   uint64_t notify_id_ = 0;
   kernel::WaitQueue queue_;
@@ -64,6 +77,15 @@ SysResult<std::shared_ptr<vfs::FileDescription>> ImportHostFile(
 // The HostFd behind a host description, or nullptr (for reopening through
 // /proc/<pid>/fd/N and /dev/tty).
 std::shared_ptr<HostFd> HostFdOf(const vfs::FileDescription& file);
+
+// Makes `fd` (a tty) the controlling terminal of session `sid` with
+// foreground group `pgid` (TIOCSCTTY by a session leader, as at the start
+// of a process.terminal process). Precondition: kernel lock held.
+void SetControllingTty(HostFd& fd, pid_t sid, pid_t pgid);
+
+// The terminal state whose session is `sid`, or nullptr.
+// Precondition: kernel lock held.
+TtyState* TtyOfSession(pid_t sid);
 
 // "pipe:[ino]", "socket:[ino]", "/dev/pts/N", ... as /proc/<pid>/fd shows
 // a host file. Pure, for tests.
