@@ -10,6 +10,8 @@ PKGS=(
   golang-github-opencontainers-specs-dev
   iproute2 procps util-linux
   jq coreutils binutils
+  debootstrap runc
+  python3
 )
 missing=()
 for p in "${PKGS[@]}"; do

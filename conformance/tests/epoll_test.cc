@@ -2,7 +2,11 @@
 // epoll_pwait(2), epoll_pwait2(2).
 // syscalls: epoll_create epoll_create1 epoll_ctl epoll_wait epoll_pwait epoll_pwait2
 #include <signal.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 
 #include "util/test_util.h"
@@ -187,6 +191,118 @@ TEST(Epoll, Pwait2TimespecTimeout) {
   struct epoll_event ev;
   struct timespec ts = {0, 1000000};
   EXPECT_THAT(syscall(SYS_epoll_pwait2, ep.get(), &ev, 1, &ts, nullptr, 8), SyscallSucceedsWithValue(0));
+}
+
+TEST(Epoll, OneshotRearmWithModReportsNewData) {
+  FileDescriptor ep = NewEpoll();
+  ASSERT_TRUE(ep.valid());
+  Pipe p = MakePipe();
+  ASSERT_THAT(Add(ep.get(), p.r.get(), EPOLLIN | EPOLLONESHOT, 1), SyscallSucceeds());
+  write(p.w.get(), "x", 1);
+  struct epoll_event ev;
+  ASSERT_THAT(epoll_wait(ep.get(), &ev, 1, 0), SyscallSucceedsWithValue(1));
+  // Disabled: new data does not wake it.
+  write(p.w.get(), "y", 1);
+  EXPECT_THAT(epoll_wait(ep.get(), &ev, 1, 0), SyscallSucceedsWithValue(0));
+  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.data.u64 = 2;
+  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_MOD, p.r.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_wait(ep.get(), &ev, 1, 0), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(ev.data.u64, 2u);
+  EXPECT_THAT(epoll_wait(ep.get(), &ev, 1, 0), SyscallSucceedsWithValue(0));
+}
+
+TEST(Epoll, EdgeTriggeredWritableAfterDrain) {
+  FileDescriptor ep = NewEpoll();
+  ASSERT_TRUE(ep.valid());
+  Pipe p = MakePipe();
+  ASSERT_THAT(fcntl(p.w.get(), F_SETFL, O_NONBLOCK), SyscallSucceeds());
+  ASSERT_THAT(Add(ep.get(), p.w.get(), EPOLLOUT | EPOLLET, 1), SyscallSucceeds());
+  struct epoll_event ev;
+  ASSERT_THAT(epoll_wait(ep.get(), &ev, 1, 0), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(ev.events, EPOLLOUT);
+  char buf[4096] = {};
+  while (write(p.w.get(), buf, sizeof buf) > 0) {
+  }
+  EXPECT_THAT(epoll_wait(ep.get(), &ev, 1, 0), SyscallSucceedsWithValue(0));
+  while (read(p.r.get(), buf, sizeof buf) == static_cast<ssize_t>(sizeof buf)) {
+    struct pollfd pfd = {p.r.get(), POLLIN, 0};
+    if (poll(&pfd, 1, 0) == 0) break;
+  }
+  ASSERT_THAT(epoll_wait(ep.get(), &ev, 1, 0), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(ev.events, EPOLLOUT);
+}
+
+TEST(Epoll, NestedEpollReportsInnerReadiness) {
+  FileDescriptor outer = NewEpoll();
+  FileDescriptor inner = NewEpoll();
+  ASSERT_TRUE(outer.valid() && inner.valid());
+  Pipe p = MakePipe();
+  ASSERT_THAT(Add(inner.get(), p.r.get(), EPOLLIN, 1), SyscallSucceeds());
+  ASSERT_THAT(Add(outer.get(), inner.get(), EPOLLIN, 2), SyscallSucceeds());
+  struct epoll_event ev;
+  EXPECT_THAT(epoll_wait(outer.get(), &ev, 1, 0), SyscallSucceedsWithValue(0));
+  write(p.w.get(), "x", 1);
+  ASSERT_THAT(epoll_wait(outer.get(), &ev, 1, 0), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(ev.data.u64, 2u);
+  EXPECT_EQ(ev.events, EPOLLIN);
+  ASSERT_THAT(epoll_wait(inner.get(), &ev, 1, 0), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(ev.data.u64, 1u);
+}
+
+TEST(Epoll, CycleIsELOOP) {
+  FileDescriptor a = NewEpoll();
+  FileDescriptor b = NewEpoll();
+  ASSERT_TRUE(a.valid() && b.valid());
+  ASSERT_THAT(Add(a.get(), b.get(), EPOLLIN, 1), SyscallSucceeds());
+  EXPECT_THAT(Add(b.get(), a.get(), EPOLLIN, 2), SyscallFailsWithErrno(ELOOP));
+}
+
+TEST(Epoll, EventfdTimerfdSignalfdAreWatchable) {
+  FileDescriptor ep = NewEpoll();
+  ASSERT_TRUE(ep.valid());
+  FileDescriptor efd(eventfd(0, EFD_NONBLOCK));
+  FileDescriptor tfd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK));
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR2);
+  ScopedSignalMask block(SIG_BLOCK, SIGUSR2);
+  FileDescriptor sfd(signalfd(-1, &s, SFD_NONBLOCK));
+  ASSERT_TRUE(efd.valid() && tfd.valid() && sfd.valid());
+  ASSERT_THAT(Add(ep.get(), efd.get(), EPOLLIN, 1), SyscallSucceeds());
+  ASSERT_THAT(Add(ep.get(), tfd.get(), EPOLLIN, 2), SyscallSucceeds());
+  ASSERT_THAT(Add(ep.get(), sfd.get(), EPOLLIN, 3), SyscallSucceeds());
+  struct epoll_event ev[4];
+  EXPECT_THAT(epoll_wait(ep.get(), ev, 4, 0), SyscallSucceedsWithValue(0));
+  uint64_t one = 1;
+  ASSERT_THAT(write(efd.get(), &one, 8), SyscallSucceedsWithValue(8));
+  ASSERT_THAT(epoll_wait(ep.get(), ev, 4, 0), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(ev[0].data.u64, 1u);
+  uint64_t v;
+  read(efd.get(), &v, 8);
+  struct itimerspec its = {{0, 0}, {0, 10000000}};
+  ASSERT_THAT(timerfd_settime(tfd.get(), 0, &its, nullptr), SyscallSucceeds());
+  ASSERT_THAT(epoll_wait(ep.get(), ev, 4, 5000), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(ev[0].data.u64, 2u);
+  read(tfd.get(), &v, 8);
+  kill(getpid(), SIGUSR2);
+  ASSERT_THAT(epoll_wait(ep.get(), ev, 4, 5000), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(ev[0].data.u64, 3u);
+  struct signalfd_siginfo si;
+  EXPECT_THAT(read(sfd.get(), &si, sizeof si), SyscallSucceedsWithValue(sizeof si));
+  EXPECT_THAT(epoll_wait(ep.get(), ev, 4, 0), SyscallSucceedsWithValue(0));
+}
+
+TEST(Epoll, EpollFdIsPollable) {
+  FileDescriptor ep = NewEpoll();
+  ASSERT_TRUE(ep.valid());
+  Pipe p = MakePipe();
+  ASSERT_THAT(Add(ep.get(), p.r.get(), EPOLLIN, 1), SyscallSucceeds());
+  struct pollfd pfd = {ep.get(), POLLIN, 0};
+  EXPECT_THAT(poll(&pfd, 1, 0), SyscallSucceedsWithValue(0));
+  write(p.w.get(), "x", 1);
+  EXPECT_THAT(poll(&pfd, 1, 0), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(pfd.revents, POLLIN);
 }
 
 }  // namespace

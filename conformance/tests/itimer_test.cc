@@ -151,5 +151,77 @@ TEST(PosixTimer, InvalidClockIsEINVAL) {
   EXPECT_THAT(syscall(SYS_timer_create, 4321, &sev, &t), SyscallFailsWithErrno(EINVAL));
 }
 
+TEST(PosixTimer, PeriodicOverrunsCounted) {
+  ScopedSignalMask block(SIG_BLOCK, SIGUSR2);
+  struct sigevent sev = {};
+  sev.sigev_notify = SIGEV_SIGNAL;
+  sev.sigev_signo = SIGUSR2;
+  timer_t t;
+  ASSERT_THAT(syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &t), SyscallSucceeds());
+  struct itimerspec its = {{0, 1000000}, {0, 1000000}};
+  ASSERT_THAT(syscall(SYS_timer_settime, t, 0, &its, nullptr), SyscallSucceeds());
+  usleep(50000);
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR2);
+  siginfo_t info = {};
+  struct timespec ts = {5, 0};
+  ASSERT_THAT(sigtimedwait(&s, &info, &ts), SyscallSucceedsWithValue(SIGUSR2));
+  EXPECT_EQ(info.si_code, SI_TIMER);
+  EXPECT_GT(info.si_overrun, 10);
+  EXPECT_GT(syscall(SYS_timer_getoverrun, t), 10);
+  syscall(SYS_timer_delete, t);
+  struct timespec zero = {0, 0};
+  while (sigtimedwait(&s, &info, &zero) > 0) {
+  }
+}
+
+TEST(PosixTimer, ThreadIdTargetsThread) {
+  ScopedSignalMask block(SIG_BLOCK, SIGUSR1);
+  struct sigevent sev = {};
+  sev.sigev_notify = SIGEV_THREAD_ID;
+  sev.sigev_signo = SIGUSR1;
+  sev._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
+  timer_t t;
+  ASSERT_THAT(syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &t), SyscallSucceeds());
+  struct itimerspec its = {{0, 0}, {0, 1000000}};
+  ASSERT_THAT(syscall(SYS_timer_settime, t, 0, &its, nullptr), SyscallSucceeds());
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR1);
+  siginfo_t info = {};
+  struct timespec ts = {5, 0};
+  EXPECT_THAT(sigtimedwait(&s, &info, &ts), SyscallSucceedsWithValue(SIGUSR1));
+  EXPECT_EQ(info.si_code, SI_TIMER);
+  syscall(SYS_timer_delete, t);
+  // Another process's thread is not a valid target.
+  sev._sigev_un._tid = 1;
+  if (getpid() != 1) {
+    EXPECT_THAT(syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &t),
+                SyscallFailsWithErrno(EINVAL));
+  }
+}
+
+TEST(Setitimer, IntervalRepeats) {
+  ScopedSignalMask block(SIG_BLOCK, SIGALRM);
+  struct itimerval it = {{0, 5000}, {0, 5000}};
+  ASSERT_THAT(setitimer(ITIMER_REAL, &it, nullptr), SyscallSucceeds());
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGALRM);
+  siginfo_t info;
+  struct timespec ts = {5, 0};
+  EXPECT_THAT(sigtimedwait(&s, &info, &ts), SyscallSucceedsWithValue(SIGALRM));
+  EXPECT_THAT(sigtimedwait(&s, &info, &ts), SyscallSucceedsWithValue(SIGALRM));
+  struct itimerval cur;
+  ASSERT_THAT(getitimer(ITIMER_REAL, &cur), SyscallSucceeds());
+  EXPECT_EQ(cur.it_interval.tv_usec, 5000);
+  struct itimerval off = {};
+  ASSERT_THAT(setitimer(ITIMER_REAL, &off, nullptr), SyscallSucceeds());
+  struct timespec zero = {0, 0};
+  while (sigtimedwait(&s, &info, &zero) > 0) {
+  }
+}
+
 }  // namespace
 }  // namespace conformance
