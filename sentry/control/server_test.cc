@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "oci/spec.h"
@@ -142,8 +143,8 @@ TEST_F(ServerTest, ReadyWaitsForBootThenStartRunsInitOnce) {
   EXPECT_EQ(Call(Json{{"op", "ready"}}), Json({{"ok", true}}));
   boot.join();
   EXPECT_EQ(Call(Json{{"op", "exec"}, {"process", Proc({"/bin/true"})}},
-                 ThreeFds())["ok"],
-            false)
+                 ThreeFds())["error"],
+            "cannot exec: the container is not running")
       << "exec needs a started init";
   platform_->PushStep([](Registers& r, FpState&) { return Syscall(r, SYS_exit_group, 5); });
   EXPECT_EQ(Call(Json{{"op", "start"}}), Json({{"ok", true}}));
@@ -215,15 +216,15 @@ TEST_F(ServerTest, ExecReportsPidThenExitStatusAndIsReaped) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   // On an early ASSERT return init would still sit in pause(2) and the
   // kernel's destructor would wait for it forever: kill it first.
-  struct KillInit {
-    ServerTest* t;
-    bool armed = true;
-    ~KillInit() {
-      if (!armed) return;
-      t->Call(Json{{"op", "signal"}, {"signal", SIGKILL}});
-      t->kernel_->WaitForInit();
+  struct Guard {
+    std::function<void()> f;
+    ~Guard() {
+      if (f) f();
     }
-  } kill_init{this};
+  } kill_init{[this] {
+    Call(Json{{"op", "signal"}, {"signal", SIGKILL}});
+    kernel_->WaitForInit();
+  }};
   ASSERT_TRUE(init_ran);
   platform_->PushStep([](Registers& r, FpState&) { return Syscall(r, SYS_exit_group, 7); });
 
@@ -258,7 +259,7 @@ TEST_F(ServerTest, ExecReportsPidThenExitStatusAndIsReaped) {
     EXPECT_EQ(kernel_->ThreadGroupByPid(pid), nullptr) << "reaped by the server";
   }
   // Init dies of SIGKILL sent through the channel.
-  kill_init.armed = false;
+  kill_init.f = nullptr;
   EXPECT_EQ(Call(Json{{"op", "signal"}, {"signal", SIGKILL}})["ok"], true);
   status = kernel_->WaitForInit();
   EXPECT_TRUE(WIFSIGNALED(status));
