@@ -167,7 +167,8 @@ void ForwardSignals(kernel::Kernel* k, sigset_t set) {
     }
     kernel::ThreadGroup* init = k->init();
     if (init == nullptr || init->zombie) continue;
-    // From outside the sandbox: init gets it even without a handler.
+    // From outside the sandbox: like Linux, init only takes it with a
+    // handler installed (or SIGKILL/SIGSTOP).
     kernel::SendGroupSignal(*init, kernel::MakeSigInfo(sig, SI_USER, 0, 0),
                             kernel::SignalSource::kOutside);
   }

@@ -202,7 +202,7 @@ Json Server::OpSignal(const Json& req) {
       return Ok();
     kernel::ThreadGroup& tg = init_->tg();
     StartInitLocked();
-    kernel::SendGroupSignal(tg, info, kernel::SignalSource::kOutside);
+    kernel::SendGroupSignal(tg, info, kernel::SignalSource::kCreatedInit);
     return Ok();
   }
   if (all) {

@@ -30,10 +30,18 @@ bool Ignored(const ThreadGroup& tg, int sig) {
          DefaultActionOf(sig) == DefaultAction::kIgnore;
 }
 
-// Init is protected from signals sent inside its namespace for which it
-// has no handler (kernel/signal.c, sig_task_ignored with SIGNAL_UNKILLABLE).
+// Init drops signals for which it has no handler (kernel/signal.c,
+// sig_task_ignored with SIGNAL_UNKILLABLE), wherever they come from; only
+// SIGKILL and SIGSTOP from outside its pid namespace (the host, via the
+// runtime) get through (pid_namespaces(7)). So `kill ID TERM` does not stop
+// a handler-less init, as under runc: clients escalate to SIGKILL.
 bool InitProtected(const ThreadGroup& tg, int sig, SignalSource source) {
-  if (source == SignalSource::kOutside) return false;
+  if (source == SignalSource::kCreatedInit) return false;
+  if (source == SignalSource::kOutside && (sig == SIGKILL || sig == SIGSTOP)) return false;
+  // A blocked signal is queued (sig_ignored() checks the mask first).
+  // TODO(#4): Linux then discards it at delivery if the handler is still
+  // SIG_DFL (get_signal, SIGNAL_UNKILLABLE); here it would take effect.
+  if (!tg.tasks.empty() && (tg.tasks.front()->sigmask & SigBit(sig))) return false;
   // Init is pid 1 (AllocPid wraps to 300); processes started by the
   // control channel's exec have no parent either, but no protection.
   if (tg.parent != nullptr || tg.tgid != 1) return false;

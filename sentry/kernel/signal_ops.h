@@ -13,7 +13,9 @@ siginfo_t MakeSigInfo(int sig, int code, pid_t pid = 0, uid_t uid = 0);
 // Where a signal comes from, for init's protection (pid_namespaces(7): init
 // only receives signals it has a handler for, unless they come from an
 // ancestor namespace, i.e. from the runtime).
-enum class SignalSource { kSandbox, kOutside };
+// kCreatedInit: from the runtime to a created, not yet started init, which
+// under runc is still runc's own init code and takes every signal.
+enum class SignalSource { kSandbox, kOutside, kCreatedInit };
 
 // Process-directed signal: queued on the group and handled by a thread that
 // does not block it. Ignored signals are dropped at send time, as Linux does.

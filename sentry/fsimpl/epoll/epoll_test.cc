@@ -264,7 +264,11 @@ TEST_F(EpollTest, SignalfdReadsPending) {
   t_->sigmask = mask;
   siginfo_t info = kernel::MakeSigInfo(SIGUSR1, SI_QUEUE, 42, 0);
   info.si_int = 808;
+  // The task is pid 1: init keeps a handler-less signal only while its
+  // thread blocks it, so the thread must be listed in its group.
+  t_->tg().tasks.push_back(t_.get());
   kernel::SendGroupSignal(t_->tg(), info, kernel::SignalSource::kOutside);
+  t_->tg().tasks.clear();
   EXPECT_EQ(Wait(ep).size(), 1u);
   auto buf = Buf(2 * sizeof(signalfd_siginfo));
   EXPECT_EQ(Error(sys_read(*t_, GuestFd{fd}, buf, 100)), Errno::kEINVAL);
