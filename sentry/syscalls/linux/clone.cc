@@ -27,9 +27,14 @@ constexpr uint64_t kSupportedFlags =
     CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
     CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO;
 
-// RLIMIT_NPROC counts the tasks (threads included) of the real uid.
+// RLIMIT_NPROC counts the tasks (threads included) of the real uid. Real
+// uid 0 and CAP_SYS_RESOURCE/CAP_SYS_ADMIN holders are exempt (copy_process:
+// `user != INIT_USER && !capable(...)`).
 bool OverProcessLimit(Task& t) {
-  if (t.creds().HasCap(CAP_SYS_RESOURCE)) return false;
+  if (t.creds().ruid == 0 || t.creds().HasCap(CAP_SYS_RESOURCE) ||
+      t.creds().HasCap(CAP_SYS_ADMIN)) {
+    return false;
+  }
   uint64_t n = 0;
   for (auto& [pid, tg] : t.kernel().thread_groups())
     if (!tg->tasks.empty() && tg->tasks.front()->creds().ruid == t.creds().ruid) n += tg->tasks.size();
