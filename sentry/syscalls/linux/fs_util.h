@@ -2,9 +2,11 @@
 #pragma once
 
 #include <sys/resource.h>
+#include <sys/uio.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "sentry/syscalls/linux/syscall.h"
@@ -26,6 +28,12 @@ SysResult<std::shared_ptr<vfs::FileDescription>> GetFile(Task& t, int fd,
 // doing anything else, so EMFILE wins over every other error and nothing
 // is created.
 SysResult<void> CheckFdAvailable(Task& t);
+
+// The sentry iovecs for the application ranges `user_iov` after skipping
+// `skip` bytes, up to the first inaccessible page. EFAULT if not even the
+// first byte is accessible. `write`: the ranges will be written.
+SysResult<std::vector<iovec>> TranslateUserIov(Task& t, const std::vector<iovec>& user_iov,
+                                               size_t skip, bool write);
 
 // Copies in a path argument (EFAULT, ENAMETOOLONG).
 inline SysResult<std::string> PathArg(Task& t, UserCString p) { return t.CopyInPath(p); }

@@ -15,32 +15,6 @@ namespace {
 constexpr size_t kMaxRwCount = 0x7ffff000;
 constexpr int kUioMaxIov = 1024;
 
-// The sentry iovecs for the application ranges `user_iov` after skipping
-// `skip` bytes, up to the first inaccessible page. EFAULT if not even the
-// first byte is accessible.
-SysResult<std::vector<iovec>> Translate(Task& t, const std::vector<iovec>& user_iov, size_t skip,
-                                        bool write) {
-  std::vector<iovec> out;
-  for (const iovec& u : user_iov) {
-    if (skip >= u.iov_len) {
-      skip -= u.iov_len;
-      continue;
-    }
-    uint64_t addr = reinterpret_cast<uint64_t>(u.iov_base) + skip;
-    size_t len = u.iov_len - skip;
-    skip = 0;
-    auto r = t.mm().Translate(addr, len, write);
-    if (!r) {
-      if (out.empty()) return Err(r.error());
-      break;
-    }
-    size_t got = vfs::TotalLength(*r);
-    out.insert(out.end(), r->begin(), r->end());
-    if (got < len) break;
-  }
-  return out;
-}
-
 // Waits until `f` may be ready for `events`. Precondition: f.Queue().
 SysResult<void> WaitReady(Task& t, vfs::FileDescription& f, uint32_t events) {
   kernel::WaitQueue* q = f.Queue();
@@ -120,7 +94,7 @@ SysResult<size_t> FileIo(Task& t, vfs::FileDescription& f, const std::vector<iov
   for (;;) {
     // Translated afresh after every wait: the address space may have
     // changed while the kernel lock was released.
-    auto iov = Translate(t, user_iov, done, !write);
+    auto iov = TranslateUserIov(t, user_iov, done, !write);
     if (!iov) return done > 0 ? SysResult<size_t>(done) : Err(iov.error());
     uint64_t off;
     if (append && f.Seekable() && !pos) {

@@ -109,29 +109,6 @@ SysResult<void> Wait(Task& t, std::initializer_list<kernel::WaitQueue*> queues, 
   return Err(r.error());
 }
 
-SysResult<std::vector<iovec>> TranslateIov(Task& t, const std::vector<iovec>& user_iov,
-                                           size_t skip, bool write) {
-  std::vector<iovec> out;
-  for (const iovec& u : user_iov) {
-    if (skip >= u.iov_len) {
-      skip -= u.iov_len;
-      continue;
-    }
-    uint64_t addr = reinterpret_cast<uint64_t>(u.iov_base) + skip;
-    size_t len = u.iov_len - skip;
-    skip = 0;
-    auto r = t.mm().Translate(addr, len, write);
-    if (!r) {
-      if (out.empty()) return Err(r.error());
-      break;
-    }
-    size_t got = vfs::TotalLength(*r);
-    out.insert(out.end(), r->begin(), r->end());
-    if (got < len) break;
-  }
-  return out;
-}
-
 }  // namespace sock
 
 using sock::Address;

@@ -120,7 +120,7 @@ SysResult<size_t> DoSend(Task& t, UnixSocket& s, const std::vector<iovec>& iov, 
   size_t total = vfs::TotalLength(iov);
   size_t done = 0;
   for (;;) {
-    auto src = sock::TranslateIov(t, iov, done, /*write=*/false);
+    auto src = TranslateUserIov(t, iov, done, /*write=*/false);
     if (!src) return done > 0 ? SysResult<size_t>(done) : Err(src.error());
     auto r = s.Send(t, *src, extras, to);
     if (r) {
@@ -160,7 +160,7 @@ SysResult<size_t> DoRecv(Task& t, UnixSocket& s, const std::vector<iovec>& iov, 
   size_t target = (stream && (flags & MSG_WAITALL)) ? total : 1;
   if (target == 0) target = 1;
   for (;;) {
-    auto dst = sock::TranslateIov(t, iov, stream ? st.copied : 0, /*write=*/true);
+    auto dst = TranslateUserIov(t, iov, stream ? st.copied : 0, /*write=*/true);
     if (!dst) {
       if (st.copied > 0) break;
       return Err(dst.error());

@@ -54,10 +54,4 @@ std::optional<timespec> DeadlineOf(const timeval& tv);
 SysResult<void> Wait(Task& t, std::initializer_list<kernel::WaitQueue*> queues, uint32_t mask,
                      const std::optional<timespec>& deadline);
 
-// Application iovecs → sentry iovecs after skipping `skip` bytes, up to
-// the first inaccessible page (EFAULT if none is accessible). `write`:
-// the memory is written (receive).
-SysResult<std::vector<iovec>> TranslateIov(Task& t, const std::vector<iovec>& user_iov,
-                                           size_t skip, bool write);
-
 }  // namespace bulwark::syscalls::sock
