@@ -138,6 +138,13 @@ void Server::Handle(int conn, std::string request, std::vector<UniqueFd> fds) {
     }
   }
   if (auto r = SendJson(conn, reply); !r) LOG_WARN("control: reply to %s: %s", op.c_str(), r.error().message.c_str());
+  if (op == "ready") {
+    std::lock_guard<std::mutex> lock(k_.mu);
+    if (boot_ == BootState::kFailed) {
+      boot_error_delivered_ = true;
+      cv_.notify_all();
+    }
+  }
 }
 
 void Server::BootDone(std::unique_ptr<kernel::Task> init) {
@@ -167,11 +174,9 @@ void Server::StartInitLocked() {
 
 Json Server::OpReady(std::unique_lock<std::mutex>& lock) {
   cv_.wait(lock, [&] { return boot_ != BootState::kBooting; });
-  if (boot_ == BootState::kFailed) {
-    boot_error_delivered_ = true;
-    cv_.notify_all();
-    return Fail(boot_error_);
-  }
+  // A failed boot: Handle() marks the error delivered once the reply is
+  // sent, and only then may the boot thread exit the sentry.
+  if (boot_ == BootState::kFailed) return Fail(boot_error_);
   return Ok();
 }
 
