@@ -119,6 +119,11 @@ Result<Sandbox> Sandbox::Start(SandboxOptions o) {
     if (!null_fd) return HostError("open /dev/null");
     gofer.fds.emplace_back(null_fd.get(), 0);
     gofer.fds.emplace_back(null_fd.get(), 1);
+    // With a terminal the container's stdio are the pty, and the runtime's
+    // own stderr is the client's pipe for this command's output (the
+    // containerd shim reads it to EOF before it goes on): the gofer must not
+    // keep it open either.
+    if (o.stdio[2] >= 0) gofer.fds.emplace_back(null_fd.get(), 2);
   }
   // Its own session: terminal signals (^C) meant for the container must not
   // kill the file server under it.
