@@ -7,6 +7,7 @@
 
 #include "sentry/fsimpl/pipe.h"
 #include "sentry/kernel/task.h"
+#include "sentry/vfs/anon_stat.h"
 
 namespace bulwark::fsimpl {
 
@@ -66,19 +67,7 @@ SysResult<vfs::Stat> PipeFile::GetStat() {
 
 SysResult<void> PipeFile::SetStat(const vfs::SetStatRequest& req) {
   if (path().valid()) return vfs::FileDescription::SetStat(req);
-  using R = vfs::SetStatRequest;
-  if (req.mask & R::kSize) return Err(Errno::kEINVAL);
-  vfs::Stat& st = pipe_->stat();
-  timespec now = vfs::Now();
-  if (req.mask & R::kMode) st.mode = (st.mode & S_IFMT) | (req.mode & 07777);
-  if (req.mask & R::kUid) st.uid = req.uid;
-  if (req.mask & R::kGid) st.gid = req.gid;
-  if (req.mask & R::kAtime) st.atime = req.atime;
-  if (req.mask & R::kMtime) st.mtime = req.mtime;
-  if (req.mask & R::kAtimeNow) st.atime = now;
-  if (req.mask & R::kMtimeNow) st.mtime = now;
-  st.ctime = now;
-  return {};
+  return vfs::SetAnonStat(pipe_->stat(), req);
 }
 
 uint32_t PipeFile::Readiness(uint32_t mask) {

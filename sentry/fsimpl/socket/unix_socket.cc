@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "sentry/kernel/task.h"
+#include "sentry/vfs/anon_stat.h"
 
 namespace bulwark::fsimpl::socket {
 
@@ -469,18 +470,7 @@ SysResult<uint64_t> UnixSocket::Ioctl(kernel::Task& t, uint32_t cmd, uint64_t ar
 }
 
 SysResult<void> UnixSocket::SetStat(const vfs::SetStatRequest& req) {
-  using R = vfs::SetStatRequest;
-  if (req.mask & R::kSize) return Err(Errno::kEINVAL);
-  timespec now = vfs::Now();
-  if (req.mask & R::kMode) stat_.mode = (stat_.mode & S_IFMT) | (req.mode & 07777);
-  if (req.mask & R::kUid) stat_.uid = req.uid;
-  if (req.mask & R::kGid) stat_.gid = req.gid;
-  if (req.mask & R::kAtime) stat_.atime = req.atime;
-  if (req.mask & R::kMtime) stat_.mtime = req.mtime;
-  if (req.mask & R::kAtimeNow) stat_.atime = now;
-  if (req.mask & R::kMtimeNow) stat_.mtime = now;
-  stat_.ctime = now;
-  return {};
+  return vfs::SetAnonStat(stat_, req);
 }
 
 // unix_poll() for SOCK_STREAM.

@@ -4,6 +4,7 @@
 
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/syscalls/linux/fs_util.h"
+#include "sentry/syscalls/linux/io_util.h"
 #include "sentry/syscalls/linux/sys_fallocate.h"
 #include "sentry/syscalls/linux/sys_read_write.h"
 
@@ -12,32 +13,10 @@ namespace bulwark::syscalls {
 namespace {
 
 // MAX_RW_COUNT: transfers are capped at INT_MAX rounded down to a page.
-constexpr size_t kMaxRwCount = 0x7ffff000;
-constexpr int kUioMaxIov = 1024;
-
-// Waits until `f` may be ready for `events`. Precondition: f.Queue().
-SysResult<void> WaitReady(Task& t, vfs::FileDescription& f, uint32_t events) {
-  kernel::WaitQueue* q = f.Queue();
-  uint32_t mask = events | POLLHUP | POLLERR;
-  q->Add(&t, mask);
-  SysResult<void> r;
-  if (f.Readiness(mask) == 0) r = t.Block(nullptr);
-  q->Remove(&t);
-  return r;
-}
-
 // Application iovec array → validated list (import_iovec()).
 SysResult<std::vector<iovec>> CopyInIovecs(Task& t, UserPtr<iovec> uiov, int iovcnt) {
-  if (iovcnt < 0 || iovcnt > kUioMaxIov) return Err(Errno::kEINVAL);
-  std::vector<iovec> iov(static_cast<size_t>(iovcnt));
-  if (iovcnt > 0) TRY(t.CopyInBytes(uiov.addr, iov.data(), iov.size() * sizeof(iovec)));
-  size_t total = 0;
-  for (iovec& v : iov) {
-    if (static_cast<ssize_t>(v.iov_len) < 0) return Err(Errno::kEINVAL);
-    if (v.iov_len > kMaxRwCount - total) v.iov_len = kMaxRwCount - total;
-    total += v.iov_len;
-  }
-  return iov;
+  if (iovcnt < 0 || static_cast<size_t>(iovcnt) > kUioMaxIov) return Err(Errno::kEINVAL);
+  return ImportIovecs(t, uiov.addr, static_cast<size_t>(iovcnt));
 }
 
 bool IsDir(const vfs::FileDescription& f) { return f.path().valid() && f.path().ino().IsDir(); }
@@ -123,7 +102,7 @@ SysResult<size_t> FileIo(Task& t, vfs::FileDescription& f, const std::vector<iov
     }
     if (r.error() != Errno::kEAGAIN || nonblock || f.Queue() == nullptr)
       return done > 0 ? SysResult<size_t>(done) : Err(r.error());
-    auto w = WaitReady(t, f, write ? (POLLOUT | POLLWRNORM) : (POLLIN | POLLRDNORM));
+    auto w = WaitFileReady(t, f, write ? (POLLOUT | POLLWRNORM) : (POLLIN | POLLRDNORM));
     if (!w) return done > 0 ? SysResult<size_t>(done) : Err(w.error());
   }
 }

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "sentry/syscalls/linux/fs_util.h"
+#include "sentry/syscalls/linux/io_util.h"
 #include "sentry/syscalls/linux/socket_util.h"
 #include "sentry/syscalls/linux/sys_socket.h"
 
@@ -23,25 +24,14 @@ using sock::UnixSocket;
 
 namespace {
 
-constexpr size_t kUioMaxIov = 1024;
-constexpr size_t kMaxRwCount = 0x7ffff000;  // MAX_RW_COUNT
 constexpr size_t kCmsgHdr = sizeof(cmsghdr);
 
 constexpr size_t CmsgAlign(size_t n) { return (n + sizeof(size_t) - 1) & ~(sizeof(size_t) - 1); }
 
-// import_iovec() for a message: EMSGSIZE above UIO_MAXIOV, EINVAL for a
-// negative length; the total is capped at MAX_RW_COUNT.
+// import_iovec() for a message: EMSGSIZE above UIO_MAXIOV.
 SysResult<std::vector<iovec>> CopyInIov(Task& t, uint64_t uiov, size_t n) {
   if (n > kUioMaxIov) return Err(Errno::kEMSGSIZE);
-  std::vector<iovec> iov(n);
-  if (n > 0) TRY(t.CopyInBytes(uiov, iov.data(), n * sizeof(iovec)));
-  size_t total = 0;
-  for (iovec& v : iov) {
-    if (static_cast<ssize_t>(v.iov_len) < 0) return Err(Errno::kEINVAL);
-    if (v.iov_len > kMaxRwCount - total) v.iov_len = kMaxRwCount - total;
-    total += v.iov_len;
-  }
-  return iov;
+  return ImportIovecs(t, uiov, n);
 }
 
 // scm_check_creds(): only one's own pid and ids, unless capable.

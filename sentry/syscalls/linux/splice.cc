@@ -9,6 +9,7 @@
 #include "sentry/fsimpl/pipe.h"
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/syscalls/linux/fs_util.h"
+#include "sentry/syscalls/linux/io_util.h"
 #include "sentry/syscalls/linux/sys_read_write.h"
 #include "sentry/syscalls/linux/sys_splice.h"
 
@@ -16,23 +17,10 @@ namespace bulwark::syscalls {
 
 namespace {
 
-constexpr size_t kMaxRwCount = 0x7ffff000;  // MAX_RW_COUNT
 constexpr size_t kChunk = 64 * 1024;
 constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT;
 
 fsimpl::PipeFile* PipeOf(vfs::FileDescription& f) { return dynamic_cast<fsimpl::PipeFile*>(&f); }
-
-// Waits until `f` may be ready for `events`.
-SysResult<void> WaitFor(Task& t, vfs::FileDescription& f, uint32_t events) {
-  kernel::WaitQueue* q = f.Queue();
-  if (q == nullptr) return {};
-  uint32_t mask = events | POLLHUP | POLLERR;
-  q->Add(&t, mask);
-  SysResult<void> r;
-  if (f.Readiness(mask) == 0) r = t.Block(nullptr);
-  q->Remove(&t);
-  return r;
-}
 
 // A user offset argument (loff_t __user *): nullopt when the pointer is
 // NULL; EINVAL for a negative offset.
@@ -72,7 +60,7 @@ SysResult<size_t> SpliceCopy(Task& t, vfs::FileDescription& in, std::optional<ui
       if (got == 0) {
         if (in_pipe->pipe()->writers() == 0 || done > 0) break;
         if (nonblock) return Err(Errno::kEAGAIN);
-        TRY(WaitFor(t, in, POLLIN | POLLRDNORM));
+        TRY(WaitFileReady(t, in, POLLIN | POLLRDNORM));
         continue;
       }
     } else {
@@ -81,7 +69,7 @@ SysResult<size_t> SpliceCopy(Task& t, vfs::FileDescription& in, std::optional<ui
       auto r = in.Read(t, vfs::IoVecs(&iov, 1), pos);
       if (!r) {
         if (r.error() == Errno::kEAGAIN && !nonblock && done == 0 && in.Queue()) {
-          TRY(WaitFor(t, in, POLLIN | POLLRDNORM));
+          TRY(WaitFileReady(t, in, POLLIN | POLLRDNORM));
           continue;
         }
         return fail(r.error());
@@ -99,7 +87,7 @@ SysResult<size_t> SpliceCopy(Task& t, vfs::FileDescription& in, std::optional<ui
     auto w = out.Write(t, vfs::IoVecs(&wv, 1), out_pos);
     if (!w) {
       if (w.error() == Errno::kEAGAIN && done == 0 && !nonblock && out.Queue()) {
-        TRY(WaitFor(t, out, POLLOUT | POLLWRNORM));
+        TRY(WaitFileReady(t, out, POLLOUT | POLLWRNORM));
         continue;
       }
       return fail(w.error());
@@ -183,13 +171,13 @@ SysResult<size_t> sys_tee(Task& t, GuestFd fd_in, GuestFd fd_out, size_t len, un
     if (got == 0) {
       if (ipipe->pipe()->writers() == 0) return 0;
       if (nonblock) return Err(Errno::kEAGAIN);
-      TRY(WaitFor(t, *in, POLLIN | POLLRDNORM));
+      TRY(WaitFileReady(t, *in, POLLIN | POLLRDNORM));
       continue;
     }
     iovec v{buf.data(), got};
     auto w = out->Write(t, vfs::IoVecs(&v, 1), 0);
     if (!w && w.error() == Errno::kEAGAIN && !nonblock) {
-      TRY(WaitFor(t, *out, POLLOUT | POLLWRNORM));
+      TRY(WaitFileReady(t, *out, POLLOUT | POLLWRNORM));
       continue;
     }
     return w;
@@ -203,16 +191,9 @@ SysResult<size_t> sys_vmsplice(Task& t, GuestFd fd, UserPtr<iovec> uiov, size_t 
   if (flags & ~kSpliceFlags) return Err(Errno::kEINVAL);
   std::shared_ptr<vfs::FileDescription> f = TRY(GetFile(t, fd.value));
   if (!PipeOf(*f)) return Err(Errno::kEBADF);
-  if (nr_segs > IOV_MAX) return Err(Errno::kEINVAL);
-  std::vector<iovec> iov(nr_segs);
-  if (nr_segs) TRY(t.CopyInBytes(uiov.addr, iov.data(), nr_segs * sizeof(iovec)));
-  size_t total = 0;
-  for (iovec& v : iov) {
-    if (static_cast<ssize_t>(v.iov_len) < 0) return Err(Errno::kEINVAL);
-    v.iov_len = std::min(v.iov_len, kMaxRwCount - total);
-    total += v.iov_len;
-  }
-  if (total == 0) return 0;
+  if (nr_segs > kUioMaxIov) return Err(Errno::kEINVAL);
+  std::vector<iovec> iov = TRY(ImportIovecs(t, uiov.addr, nr_segs));
+  if (vfs::TotalLength(iov) == 0) return 0;
   // A FIFO opened O_RDWR counts as its write end, as in Linux.
   bool write = f->Writable();
   if (!write && !f->Readable()) return Err(Errno::kEBADF);
