@@ -148,6 +148,10 @@ Result<ExecSession> Exec(const std::string& state_dir, const std::string& proces
       fds.push_back(f);
     }
   }
+  if (!stdio.preserved.empty()) {
+    req["preserve_fds"] = stdio.preserved.size();
+    fds.insert(fds.end(), stdio.preserved.begin(), stdio.preserved.end());
+  }
   UniqueFd fd = TRY(Connect(state_dir));
   TRY(proto::SendJson(fd.get(), req, fds));
   Json v = TRY(ReadReply(fd.get()));

@@ -94,6 +94,8 @@ struct ExecStdio {
   // is a session leader). Otherwise the three fds below (all must be open).
   int tty = -1;
   int stdin_fd = 0, stdout_fd = 1, stderr_fd = 2;
+  // Become the process's fds 3, 4, ... (exec --preserve-fds).
+  std::vector<int> preserved;
 };
 
 // A process started by Exec. Keep it alive for as long as you want the exit

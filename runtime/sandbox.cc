@@ -24,6 +24,7 @@ constexpr int kSentrySpecFd = 3;
 constexpr int kSentryGoferFd = 4;
 constexpr int kSentryDebugLogFd = 5;
 constexpr int kSentryControlFd = 6;
+constexpr int kSentryPreservedFdBase = 10;  // sentry::kPreservedFdBase
 
 Result<std::string> SelfExePath() {
   char buf[PATH_MAX];
@@ -79,6 +80,7 @@ std::vector<std::string> SentryArgs(const SandboxOptions& o, bool debug_log) {
   args.push_back("--overlay=" + std::string(OverlayModeName(o.overlay)));
   if (debug_log) args.push_back("--debug-log-fd=" + std::to_string(kSentryDebugLogFd));
   if (o.control_fd >= 0) args.push_back("--control-fd=" + std::to_string(kSentryControlFd));
+  if (o.preserve_fds > 0) args.push_back("--preserve-fds=" + std::to_string(o.preserve_fds));
   return args;
 }
 
@@ -143,6 +145,7 @@ Result<Sandbox> Sandbox::Start(SandboxOptions o) {
   for (int i = 0; i < 3; ++i) {
     if (o.stdio[i] >= 0) sentry.fds.emplace_back(o.stdio[i], i);
   }
+  for (int i = 0; i < o.preserve_fds; ++i) sentry.fds.emplace_back(3 + i, kSentryPreservedFdBase + i);
   sentry.namespaces = kSentryNamespaces;
   sb.sentry_ = TRY(Spawn(sentry));
   sb.sentry_pid_ = sb.sentry_.pid;

@@ -39,6 +39,8 @@ struct SandboxOptions {
   int control_fd = -1;
   // The sentry's fds 0-2 (the container's stdio); -1: the runtime's own.
   int stdio[3] = {-1, -1, -1};
+  // --preserve-fds: the runtime's fds 3..3+N-1 become init's fds 3...
+  int preserve_fds = 0;
   // cgroup directories both processes join before they exec.
   std::vector<std::string> cgroup_dirs;
 };

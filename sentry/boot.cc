@@ -76,6 +76,7 @@ BootOptions ParseArgs(int argc, char** argv) {
     if (ParseIntFlag(a, "--gofer-fd=", &o.gofer_fd)) continue;
     if (ParseIntFlag(a, "--debug-log-fd=", &o.debug_log_fd)) continue;
     if (ParseIntFlag(a, "--control-fd=", &o.control_fd)) continue;
+    if (ParseIntFlag(a, "--preserve-fds=", &o.preserve_fds)) continue;
     if (a.starts_with("--platform=")) {
       o.platform = a.substr(11);
     } else if (a.starts_with("--overlay=")) {
@@ -247,7 +248,12 @@ int BootMain(int argc, char** argv) {
             -> Result<std::unique_ptr<kernel::Task>> {
           ProcessStdio stdio;
           stdio.terminal = terminal;
-          for (size_t i = 0; i < fds.size() && i < 3; ++i) stdio.fds[i] = std::move(fds[i]);
+          // The stdio fds (one with a terminal), then the preserved ones.
+          size_t nstdio = terminal ? 1 : 3;
+          for (size_t i = 0; i < fds.size(); ++i) {
+            if (i < nstdio) stdio.fds[i] = std::move(fds[i]);
+            else stdio.extra.push_back(std::move(fds[i]));
+          }
           return CreateProcess(*kp, p, std::move(stdio), n);
         });
     g_kernel = &k;
@@ -260,7 +266,7 @@ int BootMain(int argc, char** argv) {
       lock.unlock();
       Fail(r.error().message);
     }
-    auto init = CreateInit(k, *spec, *notifier);
+    auto init = CreateInit(k, *spec, *notifier, opts.preserve_fds);
     if (!init) {
       lock.unlock();
       Fail(init.error().message);

@@ -133,6 +133,14 @@ Result<std::unique_ptr<kernel::Task>> CreateProcess(kernel::Kernel& k, const oci
       (void)t->fds().InstallAt(fd, *file, false, nofile);
     }
   }
+  for (size_t i = 0; i < stdio.extra.size(); ++i) {
+    int fd = 3 + static_cast<int>(i);
+    auto file = fsimpl::host::ImportHostFile(std::move(stdio.extra[i]), notifier);
+    if (!file) return MakeError("import preserved fd " + std::to_string(fd) + ": " + ErrnoName(file.error()));
+    if (auto r = t->fds().InstallAt(fd, *file, false, nofile); !r)
+      return MakeError("preserved fd " + std::to_string(fd) + ": " + ErrnoName(r.error()) +
+                       " (RLIMIT_NOFILE is " + std::to_string(nofile) + ")");
+  }
 
   vfs::ResolveContext ctx;
   ctx.root = ctx.start = t->fs().root;
@@ -169,7 +177,8 @@ Result<std::unique_ptr<kernel::Task>> CreateProcess(kernel::Kernel& k, const oci
 }
 
 Result<std::unique_ptr<kernel::Task>> CreateInit(kernel::Kernel& k, const oci::Spec& spec,
-                                                 std::shared_ptr<fsimpl::host::Notifier> notifier) {
+                                                 std::shared_ptr<fsimpl::host::Notifier> notifier,
+                                                 int preserve_fds) {
   ProcessStdio stdio;
   // process.terminal: the runtime gave us the pty replica as fds 0-2.
   stdio.terminal = spec.process.terminal && isatty(0);
@@ -177,16 +186,19 @@ Result<std::unique_ptr<kernel::Task>> CreateInit(kernel::Kernel& k, const oci::S
     int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (copy >= 0) stdio.fds[fd] = UniqueFd(copy);
   }
+  for (int i = 0; i < preserve_fds; ++i) {
+    // The runtime checked they are open; keep them out of the stubs.
+    int host = kPreservedFdBase + i;
+    int copy = fcntl(host, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) return MakeError("--preserve-fds: fd " + std::to_string(3 + i) + ": " + strerror(errno));
+    close(host);
+    stdio.extra.emplace_back(copy);
+  }
   auto t = TRY(CreateProcess(k, spec.process, std::move(stdio), std::move(notifier)));
   k.AddThreadGroup(t->tg_ptr());
   k.SetInit(t->tg_ptr());
   return t;
 }
 
-Result<void> StartInit(kernel::Kernel& k, const oci::Spec& spec,
-                       std::shared_ptr<fsimpl::host::Notifier> notifier) {
-  k.StartTask(TRY(CreateInit(k, spec, std::move(notifier))));
-  return {};
-}
 
 }  // namespace bulwark::sentry

@@ -29,7 +29,12 @@ struct BootOptions {
   // --control-fd: the listening control socket (sentry/control/protocol.h).
   // With it, init is created and loaded but runs only on "start".
   int control_fd = -1;
+  // --preserve-fds=N: host fds kPreservedFdBase.. become init's fds 3..3+N-1.
+  int preserve_fds = 0;
 };
+
+// Where the runtime puts the --preserve-fds fds in the sentry.
+inline constexpr int kPreservedFdBase = 10;
 
 // Facts about the host read before confinement (the sentry cannot open host
 // paths afterwards).
@@ -50,6 +55,8 @@ struct ProcessStdio {
   // fds[0] is a terminal to install at 0, 1 and 2 (one description) and to
   // make the controlling terminal of the process's session (process.terminal).
   bool terminal = false;
+  // extra[i] becomes fd 3+i (runc's --preserve-fds).
+  std::vector<UniqueFd> extra;
 };
 
 // A new process, not started and not registered with the kernel: its own
@@ -63,14 +70,12 @@ Result<std::unique_ptr<kernel::Task>> CreateProcess(kernel::Kernel& k, const oci
                                                     std::shared_ptr<fsimpl::host::Notifier> notifier);
 
 // Creates init (pid 1) from spec.process with the sentry's fds 0-2 as its
-// stdio (one terminal when process.terminal and fd 0 is a tty), registers
+// stdio (one terminal when process.terminal and fd 0 is a tty) and the
+// sentry's fds kPreservedFdBase.. as its fds 3..3+preserve_fds-1, registers
 // it as the kernel's init, and returns its task unstarted (hand it to
 // Kernel::StartTask). Precondition: kernel lock held.
 Result<std::unique_ptr<kernel::Task>> CreateInit(kernel::Kernel& k, const oci::Spec& spec,
-                                                 std::shared_ptr<fsimpl::host::Notifier> notifier);
-
-// CreateInit, then start it.
-Result<void> StartInit(kernel::Kernel& k, const oci::Spec& spec,
-                       std::shared_ptr<fsimpl::host::Notifier> notifier);
+                                                 std::shared_ptr<fsimpl::host::Notifier> notifier,
+                                                 int preserve_fds);
 
 }  // namespace bulwark::sentry

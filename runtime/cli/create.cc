@@ -2,22 +2,11 @@
 // [--preserve-fds N] ID`: sets up the sandbox with init loaded and waiting
 // for `start`, then exits; the sentry (the pid in the pid file) becomes the
 // caller's child.
-#include <charconv>
-
 #include "runtime/cli/cli.h"
 #include "runtime/cli/lifecycle.h"
 #include "runtime/signals.h"
 
 namespace bulwark::runtime::cli {
-
-Result<int> ParseFdCount(const std::string& text) {
-  int n = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || p != text.data() + text.size() || n < 0) {
-    return MakeError("--preserve-fds: \"" + text + "\" is not a non-negative number", EINVAL);
-  }
-  return n;
-}
 
 void AddCreateFlags(FlagSet& flags, CreateOptions& o, std::string& preserve_fds) {
   flags.String("bundle", &o.bundle, "bundle directory (default .)", 'b', "DIR");
@@ -25,7 +14,7 @@ void AddCreateFlags(FlagSet& flags, CreateOptions& o, std::string& preserve_fds)
   flags.String("console-socket", &o.console_socket,
                "send the pty master of a terminal container to this unix socket", 0, "PATH");
   flags.String("preserve-fds", &preserve_fds,
-               "pass N extra fds (3..3+N-1) to the container (only 0 for now)", 0, "N");
+               "pass the fds 3..3+N-1 to the container as its fds 3..3+N-1", 0, "N");
   static bool ignored = false;
   flags.Bool("no-pivot", &ignored, "accepted for runc compatibility");
   flags.Bool("no-new-keyring", &ignored, "accepted for runc compatibility");
@@ -43,9 +32,9 @@ int CreateMain(Invocation& inv) {
   auto id = OneId("create", cmd.usage, parsed->positional);
   if (!id) return Fail(inv.flags, id.error());
   o.id = *id;
-  auto n = ParseFdCount(preserve_fds);
-  if (!n) return Fail(inv.flags, n.error());
-  o.preserve_fds = *n;
+  auto fds = PreservedFds(preserve_fds);
+  if (!fds) return Fail(inv.flags, fds.error());
+  o.preserve_fds = static_cast<int>(fds->size());
 
   // Signals wait until create has finished or cleaned up; the sandbox
   // starts with the mask the runtime had.

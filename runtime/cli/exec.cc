@@ -153,7 +153,7 @@ int ExecMain(Invocation& inv) {
         return {};
       },
       "an additional group (repeatable)");
-  flags.String("preserve-fds", &f.preserve_fds, "extra fds to pass (only 0 for now)", 0, "N");
+  flags.String("preserve-fds", &f.preserve_fds, "pass the fds 3..3+N-1 to the process as its fds 3..3+N-1", 0, "N");
   flags.Bool("no-new-privs", &f.no_new_privs, "set no_new_privs for the process");
   std::string ignored;
   flags.String("process-label", &ignored, "accepted for runc compatibility", 0, "LABEL");
@@ -167,9 +167,8 @@ int ExecMain(Invocation& inv) {
   if (parsed->positional.empty()) {
     return Fail(inv.flags, Error{EINVAL, "exec: missing container id"});
   }
-  if (f.preserve_fds != "0") {
-    return Fail(inv.flags, Error{ENOSYS, "exec --preserve-fds: not supported yet"});
-  }
+  auto preserved = PreservedFds(f.preserve_fds);
+  if (!preserved) return Fail(inv.flags, preserved.error());
   const std::string id = parsed->positional[0];
   std::vector<std::string> args(parsed->positional.begin() + 1, parsed->positional.end());
 
@@ -205,6 +204,7 @@ int ExecMain(Invocation& inv) {
   }
 
   control::ExecStdio stdio;
+  stdio.preserved = *preserved;
   std::optional<Pty> pty;
   if (terminal) {
     if (!f.console_socket.empty()) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -110,6 +111,28 @@ Result<void> CheckPlatform(const std::string& name) {
                    EINVAL);
 }
 
+Result<std::vector<int>> PreservedFds(const std::string& text) {
+  int n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || p != text.data() + text.size() || n < 0) {
+    return MakeError("--preserve-fds: \"" + text + "\" is not a non-negative number", EINVAL);
+  }
+  if (n > kMaxPreservedFds) {
+    return MakeError("--preserve-fds: " + text + " is more than " +
+                         std::to_string(kMaxPreservedFds) + " fds",
+                     EINVAL);
+  }
+  std::vector<int> fds;
+  for (int fd = 3; fd < 3 + n; ++fd) {
+    if (::fcntl(fd, F_GETFD) < 0) {
+      return MakeError("--preserve-fds " + text + ": fd " + std::to_string(fd) + " is not open",
+                       EBADF);
+    }
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
 Result<std::string> OneId(std::string_view command, std::string_view usage,
                           const std::vector<std::string>& positional) {
   std::string u = " (usage: bulwark " + std::string(usage) + ")";
@@ -131,12 +154,6 @@ Result<Container> CreateContainer(const GlobalFlags& flags, const CreateOptions&
   std::string root = TRY(AbsolutePath(flags.root));
   std::string pid_file = o.pid_file.empty() ? "" : TRY(AbsolutePath(o.pid_file));
   std::string console_socket = TRY(TerminalChecks(o, bundle.spec));
-  if (o.preserve_fds > 0) {
-    // TODO(#3): the sentry would have to import fds 3..3+N-1 for init.
-    return MakeError("--preserve-fds " + std::to_string(o.preserve_fds) +
-                         ": passing extra fds to the container is not supported yet",
-                     ENOSYS);
-  }
   if (flags.systemd_cgroup) TRY(CheckSystemd(bundle.spec.linux.cgroups_path));
   UniqueFd debug_log;
   if (!flags.debug_log.empty()) {
@@ -194,6 +211,7 @@ Result<Container> CreateContainer(const GlobalFlags& flags, const CreateOptions&
   options.die_with_runtime = o.foreground;
   options.child_sigmask = o.child_sigmask;
   options.control_fd = control.get();
+  options.preserve_fds = o.preserve_fds;
   if (pty) {
     for (int& fd : options.stdio) fd = pty->replica.get();
   }

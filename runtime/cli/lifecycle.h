@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "oci/spec.h"
@@ -61,6 +62,12 @@ Result<std::string> OneId(std::string_view command, std::string_view usage,
 
 // For `run`: the platform must be built in.
 Result<void> CheckPlatform(const std::string& name);
+
+// --preserve-fds N (create, run, exec): the count, and the runtime's fds
+// 3..3+N-1 it names, each checked to be open. At most kMaxPreservedFds (the
+// sandbox's spawn and control messages carry a bounded number of fds).
+inline constexpr int kMaxPreservedFds = 48;
+Result<std::vector<int>> PreservedFds(const std::string& count_text);
 
 // Sends `sig` to a host process that must still be the one started at
 // `start_time`, through a pidfd. Returns the pidfd (invalid if the

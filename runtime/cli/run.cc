@@ -14,7 +14,6 @@
 
 namespace bulwark::runtime::cli {
 
-Result<int> ParseFdCount(const std::string& text);             // create.cc
 void AddCreateFlags(FlagSet& flags, CreateOptions& o, std::string& preserve_fds);
 
 int RunMain(Invocation& inv) {
@@ -31,9 +30,9 @@ int RunMain(Invocation& inv) {
   auto id = OneId("run", cmd.usage, parsed->positional);
   if (!id) return Fail(inv.flags, id.error());
   o.id = *id;
-  auto n = ParseFdCount(preserve_fds);
-  if (!n) return Fail(inv.flags, n.error());
-  o.preserve_fds = *n;
+  auto fds = PreservedFds(preserve_fds);
+  if (!fds) return Fail(inv.flags, fds.error());
+  o.preserve_fds = static_cast<int>(fds->size());
   o.foreground = !detach;
 
   // From here on a signal waits for the sentry instead of killing the

@@ -35,8 +35,9 @@
 //                                   "cpu.usage.kernel":NS, "paused":B}}
 //   update {"resources":{...}}   -> {"ok":true}        OCI LinuxResources; only
 //                                   pids.limit is enforced by the sentry
-//   exec {"process":{OCI process object}, "stdio":"fds"|"tty"}
-//        + SCM_RIGHTS: stdin, stdout, stderr (or one tty fd when "tty")
+//   exec {"process":{OCI process object}, "stdio":"fds"|"tty", "preserve_fds":N}
+//        + SCM_RIGHTS: stdin, stdout, stderr (or one tty fd when "tty"),
+//          then N more that become the process's fds 3.. (N optional, 0)
 //                                -> {"ok":true, "pid":SANDBOX_PID}
 //                                then, when that process exits, on the same
 //                                connection: {"exit":true, "status":WAIT_STATUS}
@@ -59,7 +60,7 @@
 namespace bulwark::control {
 
 inline constexpr size_t kMaxMessage = 1 << 20;
-inline constexpr int kMaxFds = 4;
+inline constexpr int kMaxFds = 64;  // stdio + exec --preserve-fds
 
 struct Message {
   std::string json;

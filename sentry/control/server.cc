@@ -330,9 +330,16 @@ void Server::OpExec(int conn, std::unique_lock<std::mutex>& lock, const Json& re
   bool terminal = stdio == "tty";
   if (stdio != "fds" && stdio != "tty") return fail("exec: stdio: must be \"fds\" or \"tty\"");
   size_t want = terminal ? 1 : 3;
-  if (fds.size() != want)
-    return fail("exec: stdio \"" + stdio + "\" needs " + std::to_string(want) + " fds, got " +
-                std::to_string(fds.size()));
+  // preserve_fds: that many more fds follow the stdio ones (runc exec
+  // --preserve-fds); they become the process's fds 3...
+  size_t extra = 0;
+  if (auto pf = req.find("preserve_fds"); pf != req.end() && !pf->is_null()) {
+    if (!pf->is_number_unsigned()) return fail("exec: preserve_fds: must be a non-negative number");
+    extra = pf->get<size_t>();
+  }
+  if (fds.size() != want + extra)
+    return fail("exec: stdio \"" + stdio + "\" and preserve_fds " + std::to_string(extra) +
+                " need " + std::to_string(want + extra) + " fds, got " + std::to_string(fds.size()));
   auto pj = req.find("process");
   if (pj == req.end() || !pj->is_object()) return fail("exec: process: must be an object");
   auto proc = oci::internal::ParseProcess(*pj);
