@@ -12,6 +12,8 @@ PKGS=(
   jq coreutils binutils
   debootstrap runc
   python3
+  clang-19 libclang-rt-19-dev  # tests/fuzz (libFuzzer); clang 14 lacks C++20 concepts for <expected>
+  podman containerd bsdutils
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -11,36 +11,10 @@
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-BULWARK=${BULWARK:-$REPO/build/bulwark}
-TIMEOUT=${BULWARK_TEST_TIMEOUT:-60}
-WORK=$REPO/tests/.work/integration
 FILTERS=("$@")
-
-if [ ! -x "$BULWARK" ]; then
-  echo "run.sh: $BULWARK not found; run scripts/build.sh first" >&2
-  exit 1
-fi
-BULWARK=$(readlink -f "$BULWARK")
-
-# One run at a time per checkout: runs share the work dir, and each one's
-# leftover checks would see the other's sandboxes.
-mkdir -p "$REPO/tests/.work"
-exec 9>"$REPO/tests/.work/integration.lock"
-if ! flock -n 9; then
-  echo "run.sh: waiting for another run in this checkout to finish" >&2
-  flock 9
-fi
-
-rm -rf "$WORK"
-mkdir -p "$WORK/cases" "$WORK/state"
-BUNDLE=$WORK/bundle
-ROOTFS=$BUNDLE/rootfs
-if ! BULWARK=$BULWARK bash "$REPO/scripts/mkbundle.sh" "$BUNDLE" true >"$WORK/mkbundle.log" 2>&1; then
-  echo "run.sh: building the test bundle failed:" >&2
-  cat "$WORK/mkbundle.log" >&2
-  exit 1
-fi
-BASE_CONFIG=$BUNDLE/config.json
+# shellcheck source=../lib/harness.sh
+source "$REPO/tests/lib/harness.sh"
+harness_setup integration true
 HOST_RELEASE=$(uname -r)
 SENTRY_RELEASE=$(sed -n 's/.*kUnameRelease\[\] = "\(.*\)";.*/\1/p' \
   "$REPO/sentry/kernel/kernel.h" 2>/dev/null | head -n1)
@@ -52,178 +26,6 @@ SECRET=$WORK/$SECRET_NAME
 MARKER=bulwark-escape-marker-$RANDOM$RANDOM
 echo "$MARKER" >"$SECRET"
 
-PASSED=0
-FAILED=0
-
-# ---------------------------------------------------------------- per case
-
-# Set by begin_case for the current case.
-CASE= ID= STATE_ROOT= CASE_DIR= ERRORS= PID_FILE=
-# Set by sandbox / bulwark_cmd.
-RC= OUT= ERR=
-
-begin_case() {
-  CASE=$1
-  ID=it-$1-$$
-  STATE_ROOT=$WORK/state/$1
-  CASE_DIR=$WORK/cases/$1
-  PID_FILE=$CASE_DIR/pid
-  ERRORS=$CASE_DIR/errors
-  OUT=$CASE_DIR/stdout
-  ERR=$CASE_DIR/stderr
-  mkdir -p "$CASE_DIR"
-  : >"$ERRORS" >"$OUT" >"$ERR"
-  MOUNTS_BEFORE=$(grep -c -F "$WORK" /proc/self/mountinfo)
-}
-
-fail() { printf '%s\n' "$*" >>"$ERRORS"; }
-
-# config [JQ_FILTER] -- ARG...: writes the case's config.json (the base
-# bundle's, root.path pointing at the shared rootfs, process.args = ARG...).
-config() {
-  local filter=.
-  if [ "$1" != -- ]; then filter=$1; shift; fi
-  shift  # --
-  local args='[]' a
-  for a in "$@"; do args=$(jq -c --arg a "$a" '. + [$a]' <<<"$args"); done
-  jq --argjson args "$args" --arg rootfs "$ROOTFS" \
-    ".process.args = \$args | .root.path = \$rootfs | $filter" \
-    "$BASE_CONFIG" >"$CASE_DIR/config.json"
-}
-
-# bulwark_cmd ARG...: runs the binary with a timeout, stdin from $STDIN
-# (default /dev/null); sets RC, fills $OUT and $ERR.
-bulwark_cmd() {
-  timeout -k 5 "$TIMEOUT" "$BULWARK" "$@" <"${STDIN:-/dev/null}" >"$OUT" 2>"$ERR"
-  RC=$?
-  [ "$RC" != 124 ] || fail "timed out after ${TIMEOUT}s"
-}
-
-# set_filter JQ_FILTER: a config change that sandbox() applies.
-FILTER=.
-set_filter() { FILTER=$1; }
-
-# sandbox [GLOBAL_FLAG...] -- ARG...: runs ARG... in this case's container
-# (the base config changed by set_filter's filter, if any).
-sandbox() {
-  local flags=()
-  while [ $# -gt 0 ] && [ "$1" != -- ]; do flags+=("$1"); shift; done
-  shift
-  config "$FILTER" -- "$@"
-  bulwark_cmd --root "$STATE_ROOT" "${flags[@]}" run --bundle "$CASE_DIR" --pid-file "$PID_FILE" "$ID"
-}
-
-expect_rc() {
-  [ "$RC" = "$1" ] || fail "exit status $RC, want $1"
-}
-expect_rc_nonzero() {
-  [ "$RC" != 0 ] || fail "exit status 0, want non-zero"
-}
-expect_stdout() {
-  local got
-  got=$(cat "$OUT")
-  [ "$got" = "$1" ] || fail "stdout $(printf '%q' "$got"), want $(printf '%q' "$1")"
-}
-expect_stdout_has() {
-  grep -q -F -- "$1" "$OUT" || fail "stdout lacks $(printf '%q' "$1")"
-}
-expect_stdout_lacks() {
-  ! grep -q -F -- "$1" "$OUT" || fail "stdout contains $(printf '%q' "$1")"
-}
-expect_stderr_has() {
-  grep -q -F -- "$1" "$ERR" || fail "stderr lacks $(printf '%q' "$1")"
-}
-# An error from the runtime: non-zero, exactly one line on stderr that
-# starts with "bulwark: " and contains each given string.
-expect_runtime_error() {
-  expect_rc_nonzero
-  local lines
-  lines=$(wc -l <"$ERR")
-  [ "$lines" = 1 ] || fail "stderr has $lines lines, want 1"
-  head -n1 "$ERR" | grep -q '^bulwark: ' || fail "stderr does not start with 'bulwark: '"
-  local s
-  for s in "$@"; do expect_stderr_has "$s"; done
-  [ -s "$OUT" ] && fail "stdout not empty"
-  return 0
-}
-
-# Processes that should be gone. `ours`: started by this case (anything
-# whose command line mentions the work dir, e.g. the gofer, and the sentry
-# named by the pid file). `others`: sentry, gofer or stub processes of this
-# binary that we cannot tie to this case (reported, never killed).
-leftover_pids() {
-  local which=$1 p cmd exe
-  if [ "$which" = ours ] && [ -s "$PID_FILE" ]; then
-    p=$(cat "$PID_FILE")
-    if [ -e "/proc/$p" ] && [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$BULWARK" ]; then
-      echo "$p"
-    fi
-  fi
-  for p in /proc/[0-9]*; do
-    p=${p#/proc/}
-    cmd=$(tr "\\0" " " 2>/dev/null <"/proc/$p/cmdline") || continue
-    [[ "$cmd" == *run.sh* ]] && continue  # this harness and its subshells
-    exe=$(readlink "/proc/$p/exe" 2>/dev/null)
-    if [[ "$cmd" == *"$WORK"* ]]; then
-      [ "$which" = ours ] && echo "$p"
-    elif [ "$exe" = "$BULWARK" ] && [[ "$cmd" == *" boot "* || "$cmd" == *" gofer "* ]]; then
-      [ "$which" = others ] && echo "$p"
-    fi
-  done
-}
-
-check_nothing_left() {
-  if [ -d "$STATE_ROOT" ] && [ -n "$(ls -A "$STATE_ROOT")" ]; then
-    fail "state left behind: $(ls -A "$STATE_ROOT" | tr '\n' ' ')"
-    rm -rf "${STATE_ROOT:?}"/*
-  fi
-  local pids p
-  pids=$(leftover_pids ours | sort -u)
-  for p in $pids; do fail "process left behind: $p $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")"; done
-  # Started by this case: end them so that the next case starts clean.
-  for p in $pids; do kill -KILL "$p" 2>/dev/null; done
-  for p in $(leftover_pids others); do
-    fail "bulwark process still running: $p $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")"
-  done
-  local mounts
-  mounts=$(grep -c -F "$WORK" /proc/self/mountinfo)
-  if [ "$mounts" != "$MOUNTS_BEFORE" ]; then
-    fail "mounts left behind: $(grep -F "$WORK" /proc/self/mountinfo | cut -d' ' -f5 | tr '\n' ' ')"
-  fi
-}
-
-end_case() {
-  check_nothing_left
-  if [ -s "$ERRORS" ]; then
-    echo "not ok - $CASE"
-    sed 's/^/#   /' "$ERRORS"
-    echo "#   exit status: $RC"
-    [ -s "$OUT" ] && { echo "#   stdout:"; head -c 2000 "$OUT" | sed 's/^/#     /'; }
-    [ -s "$ERR" ] && { echo "#   stderr:"; head -c 2000 "$ERR" | sed 's/^/#     /'; }
-    FAILED=$((FAILED + 1))
-  else
-    echo "ok - $CASE"
-    PASSED=$((PASSED + 1))
-  fi
-}
-
-selected() {
-  [ ${#FILTERS[@]} = 0 ] && return 0
-  local f
-  for f in "${FILTERS[@]}"; do [[ "$1" == *"$f"* ]] && return 0; done
-  return 1
-}
-
-# run_case NAME: runs the function t_NAME (dashes become underscores).
-run_case() {
-  selected "$1" || return 0
-  begin_case "$1"
-  RC=
-  STDIN=
-  FILTER=.
-  "t_${1//-/_}"
-  end_case
-}
 
 # ------------------------------------------------------------------- cases
 
@@ -544,24 +346,7 @@ t_version() {
 
 # ------------------------------------------------------- lifecycle (issue 3)
 
-# lc CMD ARG...: a lifecycle command on this case's root.
-lc() { bulwark_cmd --root "$STATE_ROOT" "$@"; }
-# lc_create [create flags]: writes the config (set_filter, ARGS) and creates.
-lc_create() {
-  config "$FILTER" -- "${ARGS[@]}"
-  lc create --bundle "$CASE_DIR" --pid-file "$PID_FILE" "$@" "$ID"
-}
-# state_field FIELD: from `state`'s JSON.
-state_field() { lc state "$ID" && jq -r ".$1" "$OUT"; }
-# wait_status STATUS: polls `state` for up to 10 s.
-wait_status() {
-  local i
-  for i in $(seq 100); do
-    [ "$(state_field status)" = "$1" ] && return 0
-    sleep 0.1
-  done
-  fail "status $(state_field status), want $1"
-}
+# lc, lc_create, state_field, wait_status: tests/lib/harness.sh.
 # Reaps our own zombies: the test shell is no subreaper, so a sandbox whose
 # runtime exited is reparented to pid 1; nothing to do here but wait.
 
@@ -738,6 +523,37 @@ t_lifecycle_exec() {
   expect_rc 0
 }
 
+# --preserve-fds N: the runtime's fds 3..3+N-1 become the container's;
+# any other inherited fd stays outside.
+t_preserve_fds() {
+  echo from-host >"$CASE_DIR/in"
+  config -- sh -c 'read x <&3; echo "got $x"; echo back >&4; if (: >&5) 2>/dev/null; then echo fd5-leaked; fi'
+  bulwark_cmd --root "$STATE_ROOT" run --preserve-fds 2 --bundle "$CASE_DIR" "$ID" \
+    3<"$CASE_DIR/in" 4>"$CASE_DIR/out" 5>"$CASE_DIR/other"
+  expect_rc 0
+  expect_stdout "got from-host"
+  [ "$(cat "$CASE_DIR/out")" = back ] || fail "fd 4 output: $(cat "$CASE_DIR/out")"
+  # Without the flag nothing inherited reaches the container.
+  config -- sh -c 'if (: >&3) 2>/dev/null; then echo fd3-leaked; else echo closed; fi'
+  bulwark_cmd --root "$STATE_ROOT" run --bundle "$CASE_DIR" "$ID" 3<"$CASE_DIR/in"
+  expect_rc 0
+  expect_stdout closed
+  # A closed fd in the range is named.
+  bulwark_cmd --root "$STATE_ROOT" run --preserve-fds 3 --bundle "$CASE_DIR" "$ID" 3<"$CASE_DIR/in" 4<"$CASE_DIR/in"
+  expect_runtime_error "--preserve-fds 3: fd 5 is not open"
+  bulwark_cmd --root "$STATE_ROOT" run --preserve-fds x --bundle "$CASE_DIR" "$ID"
+  expect_runtime_error '--preserve-fds: "x" is not a non-negative number'
+  # exec --preserve-fds.
+  ARGS=(sleep 100)
+  lc_create
+  lc start "$ID"
+  bulwark_cmd --root "$STATE_ROOT" exec --preserve-fds 1 "$ID" sh -c 'echo via-exec >&3' 3>"$CASE_DIR/out"
+  expect_rc 0
+  [ "$(cat "$CASE_DIR/out")" = via-exec ] || fail "exec fd 3 output: $(cat "$CASE_DIR/out")"
+  lc delete --force "$ID"
+  expect_rc 0
+}
+
 t_lifecycle_list_and_config_file() {
   ARGS=(sleep 100)
   lc_create
@@ -789,9 +605,8 @@ CASES=(
   error-unknown-platform spec-refuses-overwrite version
   lifecycle-states lifecycle-exit-status lifecycle-signal-exit lifecycle-missing-executable
   lifecycle-log-json lifecycle-stale-state lifecycle-hooks lifecycle-cgroups lifecycle-exec
-  lifecycle-list-and-config-file lifecycle-concurrent lifecycle-features
+  lifecycle-list-and-config-file lifecycle-concurrent lifecycle-features preserve-fds
 )
 for c in "${CASES[@]}"; do run_case "$c"; done
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+harness_finish
