@@ -98,7 +98,9 @@ Result<void> Install(const Policy& policy, Mode mode) {
       }
       cmps.push_back(cmp);
     }
-    int r = seccomp_rule_add_array(ctx.get(), SCMP_ACT_ALLOW, nr,
+    uint32_t action = rule.fail_errno != 0 ? SCMP_ACT_ERRNO(static_cast<uint16_t>(rule.fail_errno))
+                                           : SCMP_ACT_ALLOW;
+    int r = seccomp_rule_add_array(ctx.get(), action, nr,
                                    static_cast<unsigned>(cmps.size()), cmps.data());
     if (r != 0) {
       return MakeError(std::string(policy.process) + " seccomp policy: rule for " + rule.name +
@@ -132,6 +134,10 @@ std::string Format(const Policy& policy) {
       }
       args += buf;
     }
+    if (rule.fail_errno != 0) {
+      if (!args.empty()) args += " ";
+      args += "-> fails with errno " + std::to_string(rule.fail_errno);
+    }
     std::snprintf(line, sizeof(line), "%-20s %-44s %s\n", rule.name,
                   args.empty() ? "*" : args.c_str(), rule.why);
     out += line;
@@ -141,7 +147,9 @@ std::string Format(const Policy& policy) {
 
 size_t DistinctSyscalls(const Policy& policy) {
   std::set<long> names;
-  for (const Rule& r : policy.rules) names.insert(r.nr);
+  for (const Rule& r : policy.rules) {
+    if (r.fail_errno == 0) names.insert(r.nr);
+  }
   return names.size();
 }
 

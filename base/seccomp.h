@@ -30,6 +30,10 @@ struct Rule {
   const char* name = nullptr;  // its name, for the printed table
   const char* why = "";        // what needs it
   std::vector<ArgCond> conds;  // empty: any arguments
+  // Non-zero: the call fails with this errno instead of running (e.g.
+  // clone3 -> ENOSYS, so that glibc falls back to clone, whose flags a
+  // filter can see). Not counted as an allowed syscall.
+  int fail_errno = 0;
 };
 
 struct Policy {
@@ -59,7 +63,8 @@ Result<void> Install(const Policy& policy, Mode mode);
 // Human-readable table: one line per rule, "name(args) — why".
 std::string Format(const Policy& policy);
 
-// The number of distinct host syscalls a policy allows.
+// The number of distinct host syscalls a policy allows (rules with
+// fail_errno excluded).
 size_t DistinctSyscalls(const Policy& policy);
 
 }  // namespace bulwark::seccomp

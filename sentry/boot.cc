@@ -1,6 +1,7 @@
 #include "sentry/boot.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
@@ -29,6 +30,7 @@
 #include "sentry/fsimpl/host/notifier.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/kernel/thread_group.h"
+#include "sentry/seccomp_policy.h"
 
 namespace bulwark::sentry {
 
@@ -81,6 +83,8 @@ BootOptions ParseArgs(int argc, char** argv) {
       o.platform = a.substr(11);
     } else if (a.starts_with("--overlay=")) {
       o.overlay = a.substr(10);
+    } else if (a.starts_with("--seccomp=")) {
+      o.seccomp = a.substr(10);
     } else if (a == "--strace") {
       o.strace = true;
     } else {
@@ -142,8 +146,18 @@ Result<void> DropPrivileges() {
   cap_free(caps);
   if (rc != 0) return HostError("drop capabilities");
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return HostError("set no_new_privs");
-  // TODO(#7): seccomp allow-list of host syscalls.
   return {};
+}
+
+// Installs the sentry's seccomp allow-list (sentry/seccomp_policy.h) on
+// this, the only thread so far: every later thread and stub inherits it.
+// The mode goes into BULWARK_SECCOMP for the platform (the stubs' filter).
+Result<void> InstallSeccomp(const BootOptions& opts) {
+  auto mode = TRY(SentrySeccompMode(opts.seccomp));
+  if (setenv("BULWARK_SECCOMP", seccomp::ModeName(mode), 1) != 0) return HostError("setenv");
+  if (mode != seccomp::Mode::kEnforce)
+    LOG_WARN("seccomp: the sentry's filter is in %s mode", seccomp::ModeName(mode));
+  return seccomp::Install(SentryPolicy(), mode);
 }
 
 // The host terminal that is init's controlling terminal
@@ -178,6 +192,12 @@ void ForwardSignals(kernel::Kernel* k, sigset_t set) {
 }  // namespace
 
 int BootMain(int argc, char** argv) {
+  // Large buffers (file contents while loading, gofer replies) are mmapped
+  // and go back to the host when freed. glibc's default raises the mmap
+  // threshold to the largest freed block, after which such buffers stay
+  // resident in a malloc arena: ~1 MiB per idle sandbox.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024);
   log::SetComponent("sentry");
   BootOptions opts = ParseArgs(argc, argv);
   if (opts.debug_log_fd >= 0) log::SetDebugFd(fcntl(opts.debug_log_fd, F_DUPFD_CLOEXEC, 3));
@@ -228,6 +248,7 @@ int BootMain(int argc, char** argv) {
 
   if (auto r = EnterEmptyRoot(); !r) Fail("confine sentry: " + r.error().message);
   if (auto r = DropPrivileges(); !r) Fail("confine sentry: " + r.error().message);
+  if (auto r = InstallSeccomp(opts); !r) Fail("confine sentry: seccomp: " + r.error().message);
 
   auto notifier = fsimpl::host::Notifier::Start(k.mu);
   if (!notifier) Fail(std::string("host fd notifier: ") + ErrnoName(notifier.error()));

@@ -26,6 +26,8 @@ struct BootOptions {
   std::string platform = "ptrace";
   std::string overlay = "tmpfs";  // tmpfs | none
   bool strace = false;
+  // --seccomp=enforce|log|off (sentry/seccomp_policy.h); empty: the default.
+  std::string seccomp;
   // --control-fd: the listening control socket (sentry/control/protocol.h).
   // With it, init is created and loaded but runs only on "start".
   int control_fd = -1;

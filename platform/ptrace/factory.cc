@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "platform/ptrace/ptrace_sys.h"
 #include "platform/ptrace/stub_process.h"
+#include "platform/ptrace/stub_seccomp.h"
 
 namespace bulwark::platform::ptrace_impl {
 namespace {
@@ -84,6 +85,14 @@ class Factory {
 
  private:
   Factory() {
+    // Before the first stub exists: the sentry and every stub get the
+    // exec-mapping filter (stub_seccomp.h).
+    if (auto page = GetStubPage(); page) {
+      if (auto r = InstallExecMappingFilter(*page); !r) {
+        LOG_ERROR("ptrace: %s", r.error().message.c_str());
+        return;  // no factory: every fork fails with EAGAIN
+      }
+    }
     event_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!event_) {
       LOG_ERROR("ptrace: stub factory eventfd: %s", ErrnoName(HostErrno()));

@@ -1,6 +1,8 @@
 #include "platform/ptrace/stub.h"
 
 #include <elf.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/uio.h>
@@ -19,6 +21,7 @@
 #include "base/log.h"
 #include "platform/platform.h"
 #include "platform/ptrace/ptrace_sys.h"
+#include "platform/ptrace/stub_seccomp.h"
 
 extern "C" {
 // stub_amd64.S
@@ -49,6 +52,8 @@ enum StubExit : int {
   kExitCloseRange = 204,
   kExitRseq = 205,
   kExitSigaction = 206,
+  kExitCapset = 207,
+  kExitSeccomp = 208,
 };
 
 // The kernel's struct sigaction for rt_sigaction (not glibc's).
@@ -138,7 +143,10 @@ SysResult<StubPage> MapStubPage() {
 
 // Runs in the forked child, which is a copy of a multithreaded process: only
 // raw syscalls, no allocation, no locks.
-[[noreturn]] void StubChild(uint64_t entry, int memory_file_fd, pid_t sentry_pid) {
+// `filter`: the stub seccomp filter (stub_seccomp.h) to install last, or
+// null; this copy of it is the child's own and gets its pid patched in.
+[[noreturn]] void StubChild(uint64_t entry, int memory_file_fd, pid_t sentry_pid,
+                            BpfProgram* filter) {
   // SAFETY (whole function): raw syscalls on this process only; the child
   // has its own copy of the sentry's memory, so reading locals and the
   // thread pointer is fine.
@@ -179,6 +187,21 @@ SysResult<StubPage> MapStubPage() {
   // From here on signals are reported to the tracer, which suppresses them.
   uint64_t empty_mask = 0;
   ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, nullptr, sizeof(empty_mask));
+  // No capabilities (the sentry dropped its own already; a stub forked
+  // before that, like the platform's probe, drops them here).
+  __user_cap_header_struct cap_header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct no_caps[2] = {};
+  if (::syscall(SYS_capset, &cap_header, no_caps) != 0) Exit(kExitCapset);
+  if (filter != nullptr) {
+    // The last host call outside the stub page: from here on only the stub
+    // page's own syscall instructions may make calls.
+    filter->insns[filter->pid_insn].k = static_cast<uint32_t>(::syscall(SYS_getpid));
+    sock_fprog prog{static_cast<unsigned short>(filter->insns.size()), filter->insns.data()};
+    if (::syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+      Exit(kExitSeccomp);
+    }
+  }
   // SAFETY: the stub page is mapped RX at `entry` in this copy of the
   // sentry's address space; its code needs no stack and never returns.
   asm volatile("jmp *%0" : : "r"(entry) : "memory");
@@ -206,6 +229,9 @@ SysResult<StubPage> GetStubPage() {
 
 SysResult<Stub> ForkStub(const StubPage& page, int memory_file_fd) {
   pid_t sentry_pid = ::getpid();
+  seccomp::Mode mode = PtraceSeccompMode();
+  BpfProgram filter;
+  if (mode != seccomp::Mode::kOff) filter = StubFilter(page, mode);
   // Block all signals across the fork so no sentry handler runs in the child
   // before it is traced; the child clears its mask once traced.
   sigset_t all, old;
@@ -216,7 +242,10 @@ SysResult<Stub> ForkStub(const StubPage& page, int memory_file_fd) {
   // handlers; the child runs StubChild on its copy of this stack and never
   // returns into glibc. CLONE_PIDFD stores the pidfd in `pidfd` (parent_tid).
   long r = ::syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, nullptr, 0);
-  if (r == 0) StubChild(page.addr, memory_file_fd, sentry_pid);
+  if (r == 0) {
+    StubChild(page.addr, memory_file_fd, sentry_pid,
+              mode != seccomp::Mode::kOff ? &filter : nullptr);
+  }
   Errno clone_errno = HostErrno();
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (r < 0) return Err(clone_errno);
@@ -305,9 +334,8 @@ SysResult<uint64_t> RunInjected(pid_t tid, user_regs_struct regs, uint64_t trap_
 user_regs_struct CloneRegs(const user_regs_struct& inject_regs, const StubPage& page) {
   user_regs_struct regs = inject_regs;
   regs.rax = SYS_clone;
-  // A thread of the stub: same memory, fds, handlers (all SIG_IGN). No
-  // stack (the stub code uses none), no tid pointers, no TLS.
-  regs.rdi = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+  // A thread of the stub; no stack (the stub code uses none).
+  regs.rdi = kStubThreadCloneFlags;
   regs.rsi = 0;
   regs.rdx = 0;
   regs.r10 = 0;

@@ -50,8 +50,10 @@ struct Stub {
 // holds `memory_file_fd` as kStubMemoryFd and no other fd, ignores every
 // signal that can be ignored (SIG_IGN: a signal left pending on an untraced,
 // parked thread is discarded; a traced thread still stops for it, see
-// sig_ignored() in kernel/signal.c), is in a signal-delivery-stop for
-// SIGSTOP, and has PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD set.
+// sig_ignored() in kernel/signal.c), has no capabilities and, unless
+// BULWARK_SECCOMP=off, the stub seccomp filter (stub_seccomp.h), is in a
+// signal-delivery-stop for SIGSTOP, and has PTRACE_O_EXITKILL |
+// PTRACE_O_TRACESYSGOOD set.
 // The PR_SET_PDEATHSIG(SIGKILL) of the stub is tied to the calling thread:
 // call it from a thread that lives as long as the stub should (the stub
 // factory, factory.h) or kill the stub before the thread exits.

@@ -45,6 +45,25 @@
   .hidden bulwark_ptrace_stub_clone_trap
   .globl bulwark_ptrace_stub_end
   .hidden bulwark_ptrace_stub_end
+// The address after each `syscall` instruction: what seccomp reports as
+// the instruction pointer of that call (stub_seccomp.cc allows each call
+// only at its own address).
+  .globl bulwark_ptrace_stub_ip_munmap_low
+  .hidden bulwark_ptrace_stub_ip_munmap_low
+  .globl bulwark_ptrace_stub_ip_munmap_high
+  .hidden bulwark_ptrace_stub_ip_munmap_high
+  .globl bulwark_ptrace_stub_ip_getpid
+  .hidden bulwark_ptrace_stub_ip_getpid
+  .globl bulwark_ptrace_stub_ip_kill
+  .hidden bulwark_ptrace_stub_ip_kill
+  .globl bulwark_ptrace_stub_ip_inject
+  .hidden bulwark_ptrace_stub_ip_inject
+  .globl bulwark_ptrace_stub_ip_pause
+  .hidden bulwark_ptrace_stub_ip_pause
+  .globl bulwark_ptrace_stub_ip_clone
+  .hidden bulwark_ptrace_stub_ip_clone
+  .globl bulwark_ptrace_stub_ip_exit
+  .hidden bulwark_ptrace_stub_ip_exit
 
 bulwark_ptrace_stub_begin:
 .Lbegin:
@@ -54,6 +73,7 @@ bulwark_ptrace_stub_begin:
   xor %edi, %edi
   mov %rbx, %rsi
   syscall
+bulwark_ptrace_stub_ip_munmap_low:
   test %rax, %rax
   jnz .Lfail
 
@@ -62,19 +82,23 @@ bulwark_ptrace_stub_begin:
   sub %rdi, %rsi
   mov $SYS_munmap, %eax
   syscall
+bulwark_ptrace_stub_ip_munmap_high:
   test %rax, %rax
   jnz .Lfail
 
   mov $SYS_getpid, %eax            // kill(getpid(), SIGSTOP)
   syscall
+bulwark_ptrace_stub_ip_getpid:
   mov %eax, %edi
   mov $SIGSTOP, %esi
   mov $SYS_kill, %eax
   syscall
+bulwark_ptrace_stub_ip_kill:
 
 bulwark_ptrace_stub_syscall:       // injection point
 .Linject:
   syscall
+bulwark_ptrace_stub_ip_inject:
   int3
   jmp .Linject
 
@@ -82,10 +106,12 @@ bulwark_ptrace_stub_park:          // park loop (untraced threads)
 .Lpark:
   mov $SYS_pause, %eax
   syscall
+bulwark_ptrace_stub_ip_pause:
   jmp .Lpark
 
 bulwark_ptrace_stub_clone:         // clone injection point
   syscall
+bulwark_ptrace_stub_ip_clone:
   test %rax, %rax
   jz .Lpark                        // the new thread
   int3                             // the caller: rax = new tid or -errno
@@ -97,6 +123,7 @@ bulwark_ptrace_stub_clone_trap:
   neg %edi                         // exit status = errno
   mov $SYS_exit_group, %eax
   syscall
+bulwark_ptrace_stub_ip_exit:
   ud2
 bulwark_ptrace_stub_end:
 

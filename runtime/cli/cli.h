@@ -64,6 +64,7 @@ int UpdateMain(Invocation& inv);
 int FeaturesMain(Invocation& inv);
 int SpecMain(Invocation& inv);
 int VersionMain(Invocation& inv);
+int DebugMain(Invocation& inv);
 int BootCommandMain(Invocation& inv);
 int GoferCommandMain(Invocation& inv);
 

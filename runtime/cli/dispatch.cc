@@ -35,6 +35,7 @@ constexpr Command kCommands[] = {
     {"features", "features", "print the OCI features JSON", FeaturesMain},
     {"spec", "spec [--bundle DIR]", "write a starter config.json", SpecMain},
     {"version", "version", "print the version", VersionMain},
+    {"debug", "debug filters", "print the host seccomp filters (sentry, gofer, stubs)", DebugMain},
     // Internal: re-executed by the runtime itself.
     {"boot", "boot --spec-fd=N --gofer-fd=M ...", "", BootCommandMain},
     {"gofer", "gofer --sock-fd=N --root=DIR ...", "", GoferCommandMain},
