@@ -9,6 +9,7 @@
 #include "gofer/client.h"
 #include "sentry/boot_internal.h"
 #include "sentry/fsimpl/dev/devfs.h"
+#include "sentry/fsimpl/devpts/devpts.h"
 #include "sentry/fsimpl/gofer/gofer_fs.h"
 #include "sentry/fsimpl/memfs/memfs.h"
 #include "sentry/fsimpl/pipe.h"
@@ -105,13 +106,15 @@ Result<Path> MakeMountpoint(kernel::Kernel& k, const std::string& dest, bool fil
 }
 
 Result<void> Attach(kernel::Kernel& k, const std::string& dest, std::shared_ptr<vfs::Inode> root,
-                    const std::string& type, const std::string& source, int flags) {
+                    const std::string& type, const std::string& source, int flags,
+                    std::shared_ptr<vfs::Mount>* mounted = nullptr) {
   bool file = !root->IsDir();
   Path where = TRY(MakeMountpoint(k, dest, file));
   if (where.ino().IsDir() != root->IsDir())
     return MakeError("mount " + dest + ": source and destination must both be directories or both files");
   auto m = std::make_shared<vfs::Mount>(std::make_shared<vfs::Dentry>("/", nullptr, root), type,
                                         source, flags);
+  if (mounted) *mounted = m;
   k.mounts().Attach(std::move(m), where);
   return {};
 }
@@ -122,14 +125,22 @@ Result<void> SetUpMounts(kernel::Kernel& k, const oci::Spec& spec, const BootOpt
                          const HostInfo& host,
                          std::shared_ptr<fsimpl::host::Notifier> notifier) {
   fsimpl::dev::DevOptions dev_opts;
-  // /dev/tty is the terminal the container's stdio is on, if any.
-  // TODO(#3): the caller's controlling terminal once the sandbox has ptys.
+  // /dev/tty is the caller's controlling pty, else the terminal the
+  // container's stdio is on, if any.
   for (int fd = 0; fd <= 2 && !dev_opts.tty; ++fd) {
     if (!isatty(fd)) continue;
     auto tty = fsimpl::host::HostFd::Import(UniqueFd(fcntl(fd, F_DUPFD_CLOEXEC, 3)), notifier);
     if (tty) dev_opts.tty = *tty;
   }
   dev_opts.open_fifo = fsimpl::OpenFifoAt;
+  // One devpts instance for the sandbox (newinstance semantics), made
+  // before any opener so that ptmx and mknod'ed pty nodes reach it.
+  for (const oci::Mount& m : spec.mounts) {
+    if (m.type != "devpts" || dev_opts.pts) continue;
+    auto po = fsimpl::devpts::ParseDevPtsOptions(ParseOptions(m.options).data);
+    if (!po) return MakeError(m.destination + ": devpts options: " + ErrnoName(po.error()));
+    dev_opts.pts = fsimpl::devpts::NewDevPts(*po);
+  }
   auto opener = fsimpl::dev::DeviceOpener(dev_opts);
 
   // The root: attach point 0 of the gofer, under an overlay unless the
@@ -176,9 +187,14 @@ Result<void> SetUpMounts(kernel::Kernel& k, const oci::Spec& spec, const BootOpt
       to->open_special = opener;
       TRY(Attach(k, m.destination, fsimpl::memfs::CreateMemFs(*to), "tmpfs",
                  m.source.empty() ? "tmpfs" : m.source, mo.flags));
+    } else if (m.type == "devpts") {
+      std::shared_ptr<vfs::Mount> mounted;
+      TRY(Attach(k, m.destination, fsimpl::devpts::DevPtsRoot(*dev_opts.pts), "devpts",
+                 m.source.empty() ? "devpts" : m.source, mo.flags, &mounted));
+      fsimpl::devpts::SetDevPtsMount(*dev_opts.pts, mounted);
     } else if (m.type == "sysfs" || m.type == "mqueue" || m.type == "cgroup" ||
-               m.type == "cgroup2" || m.type == "devpts") {
-      // TODO(#3): devpts with ptys; sysfs/cgroupfs/mqueue contents. An empty
+               m.type == "cgroup2") {
+      // TODO(#3): sysfs/cgroupfs/mqueue contents. An empty
       // read-only directory keeps the path present, as a masked mount would.
       LOG_INFO("mount %s: %s is not implemented yet; mounting an empty directory",
                m.destination.c_str(), m.type.c_str());

@@ -23,6 +23,7 @@ SysResult<std::shared_ptr<vfs::Inode>> CreateDevFs(const DevOptions& options) {
   };
   for (const Node& n : kNodes)
     TRY(root->Mknod(n.name, S_IFCHR | 0666, makedev(n.major, n.minor), root_creds));
+  if (options.pts) TRY(root->Mknod("ptmx", S_IFCHR | 0666, makedev(5, 2), root_creds));
 
   struct Link {
     const char* name;

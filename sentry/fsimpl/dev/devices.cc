@@ -1,4 +1,5 @@
-// The memory character devices (mem(4), null(4), random(4)) and /dev/tty.
+// The memory character devices (mem(4), null(4), random(4)), /dev/tty and
+// the pty devices (handed to devpts).
 
 #include <sys/random.h>
 #include <sys/sysmacros.h>
@@ -6,6 +7,7 @@
 #include <cstring>
 
 #include "sentry/fsimpl/dev/devfs.h"
+#include "sentry/fsimpl/tty/job_control.h"
 #include "sentry/kernel/task.h"
 
 namespace bulwark::fsimpl::dev {
@@ -97,11 +99,20 @@ memfs::SpecialOpener DeviceOpener(DevOptions options) {
         break;
       case 5:
         if (minor(rdev) == 0) {
+          // The caller's controlling terminal when it is a pty.
+          if (tty::JobControl* ctty = tty::TtyOfSession(task.tg().sid)) {
+            auto f = ctty->Reopen(task, path, flags);
+            if (f || f.error() != Errno::kENXIO) return f;
+          }
           if (!options.tty) return Err(Errno::kENXIO);
           return host::NewHostFileDescription(options.tty, flags, path);
         }
+        if (minor(rdev) == 2 && options.pts)
+          return devpts::OpenPtyDevice(task, *options.pts, path, flags, rdev);
         break;
     }
+    if (major(rdev) >= 136 && major(rdev) <= 143 && options.pts)
+      return devpts::OpenPtyDevice(task, *options.pts, path, flags, rdev);
     return Err(Errno::kENXIO);
   };
 }

@@ -177,7 +177,7 @@ std::shared_ptr<TtyState> TtyStateFor(dev_t rdev) {
   auto& w = (*states)[rdev];
   auto s = w.lock();
   if (!s) {
-    s = std::make_shared<TtyState>();
+    s = std::make_shared<TtyState>(/*lenient=*/true);
     w = s;
   }
   return s;
@@ -227,16 +227,8 @@ std::shared_ptr<HostFd> HostFdOf(const vfs::FileDescription& file) {
   return h ? h->host() : nullptr;
 }
 
-TtyState* TtyOfSession(pid_t sid) {
-  for (auto& [rdev, w] : *TtyStates())
-    if (auto s = w.lock(); s && s->session == sid) return s.get();
-  return nullptr;
-}
-
 void SetControllingTty(HostFd& fd, pid_t sid, pid_t pgid) {
-  if (!fd.tty()) return;
-  fd.tty()->session = sid;
-  fd.tty()->foreground_pgid = pgid;
+  if (fd.tty()) tty::SetControllingTty(*fd.tty(), sid, pgid);
 }
 
 std::string HostFileName(const struct stat& st) {

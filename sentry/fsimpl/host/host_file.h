@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "sentry/fsimpl/host/notifier.h"
+#include "sentry/fsimpl/tty/job_control.h"
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/vfs/file.h"
 
@@ -22,13 +23,8 @@ namespace bulwark::fsimpl::host {
 // Job-control state of one host terminal, shared by every HostFd importing
 // it (stdio, /dev/tty): the session and foreground process group are
 // sandbox concepts (pids of the sandbox), termios and window size stay on
-// the host tty. Guarded by the kernel lock.
-struct TtyState {
-  // Session whose controlling terminal this is (0: none; TIOCSCTTY).
-  pid_t session = 0;
-  // Foreground process group (0: none yet; TIOCSPGRP).
-  pid_t foreground_pgid = 0;
-};
+// the host tty. Lenient (see tty::JobControl). Guarded by the kernel lock.
+using TtyState = tty::JobControl;
 
 // One imported host fd, shared by the descriptions opened on it.
 // Guarded by the kernel lock; created and destroyed with it held.
@@ -82,10 +78,6 @@ std::shared_ptr<HostFd> HostFdOf(const vfs::FileDescription& file);
 // foreground group `pgid` (TIOCSCTTY by a session leader, as at the start
 // of a process.terminal process). Precondition: kernel lock held.
 void SetControllingTty(HostFd& fd, pid_t sid, pid_t pgid);
-
-// The terminal state whose session is `sid`, or nullptr.
-// Precondition: kernel lock held.
-TtyState* TtyOfSession(pid_t sid);
 
 // "pipe:[ino]", "socket:[ino]", "/dev/pts/N", ... as /proc/<pid>/fd shows
 // a host file. Pure, for tests.

@@ -1,0 +1,111 @@
+// devpts internals: the instance, a master/replica pair and its two ends.
+// Everything here is guarded by the kernel lock.
+#pragma once
+
+#include <sys/ioctl.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "sentry/fsimpl/devpts/devpts.h"
+#include "sentry/fsimpl/devpts/line_discipline.h"
+#include "sentry/fsimpl/tty/job_control.h"
+#include "sentry/kernel/wait_queue.h"
+
+namespace bulwark::kernel {
+class Kernel;
+}
+
+namespace bulwark::fsimpl::devpts {
+
+// Bytes written to the master and not yet taken by the line discipline
+// (Linux's flip buffers; with the 4 KiB line buffer a master write blocks
+// after about 16 KiB, as on Linux).
+inline constexpr size_t kPendingInputCap = 12288;
+// Replica output the master has not read yet.
+inline constexpr size_t kMasterBufCap = 4096;
+
+class PtyPair;
+
+class DevPts {
+ public:
+  explicit DevPts(const DevPtsOptions& options);
+
+  const DevPtsOptions options;
+  const uint64_t dev;
+  const timespec created;
+  std::weak_ptr<vfs::Mount> mount;
+  std::shared_ptr<vfs::Inode> root, ptmx;
+  // Pairs by index, for as long as either end is open; an index is free
+  // again only when the whole pair is gone (devpts_kill_index at release).
+  std::map<unsigned, std::weak_ptr<PtyPair>> pairs;
+  // One inode per index ever used, so that a cached dentry of /dev/pts/N
+  // reaches whichever pair has index N now.
+  std::map<unsigned, std::shared_ptr<vfs::Inode>> nodes;
+
+  // The pair with `index` whose master is still open (its node exists).
+  std::shared_ptr<PtyPair> Live(unsigned index) const;
+  // The path of /dev/pts/N in the mounted instance; invalid if unmounted.
+  vfs::Path NodePath(unsigned index);
+};
+
+// A pseudo-terminal: the line discipline between the ends, the replica's
+// termios and window size (shared with the master, as Linux's
+// tty_pair_get_tty redirects the master's requests), and its job control.
+class PtyPair : public tty::JobControl, public std::enable_shared_from_this<PtyPair> {
+ public:
+  PtyPair(kernel::Kernel& k, DevPts& fs, unsigned index, const kernel::Credentials& creds);
+
+  kernel::Kernel& kernel;
+  DevPts& fs;
+  const unsigned index;
+  bool locked = true;  // TIOCSPTLCK; a new pair starts locked
+  LineDiscipline ld;
+  winsize ws{};
+  std::deque<uint8_t> pending_input;  // master writes not yet in `ld`
+  std::deque<uint8_t> to_master;      // replica output for the master
+  int replicas = 0;                   // open replica descriptions
+  bool replica_opened = false;        // ever (before that: no POLLHUP)
+  bool master_open = true;            // false: hung up
+  bool packet = false;                // TIOCPKT
+  uint8_t packet_status = 0;          // TIOCPKT_FLUSHREAD, ...
+  timespec last_input{};              // CLOCK_MONOTONIC, for VTIME
+  kernel::WaitQueue master_queue, replica_queue;
+  // The replica node's attributes.
+  uint32_t mode;
+  uid_t uid;
+  gid_t gid;
+  timespec atime, mtime, ctime;
+
+  // Moves pending input into the line discipline as far as it fits,
+  // queueing echoes and sending the signal characters' signals.
+  void Pump();
+  // Wakes both ends' waiters.
+  void NotifyAll();
+  // The master is gone: the replica reads 0, writes EIO.
+  bool HungUp() const { return !master_open; }
+  // Every replica closed after one was opened: the master reads EIO.
+  bool ReplicaClosed() const { return replica_opened && replicas == 0; }
+  // Packet-mode status for the master (ORed in).
+  void SetPacketStatus(uint8_t bits);
+
+  // /dev/tty of a session whose controlling terminal this is.
+  SysResult<std::shared_ptr<vfs::FileDescription>> Reopen(kernel::Task& t, const vfs::Path& path,
+                                                          int flags) override;
+};
+
+// Opens the replica of `pair` (EIO when locked or hung up).
+SysResult<std::shared_ptr<vfs::FileDescription>> OpenReplica(kernel::Task& t,
+                                                             std::shared_ptr<PtyPair> pair,
+                                                             const vfs::Path& path, int flags);
+// Allocates a pair and opens its master (ptmx_open).
+SysResult<std::shared_ptr<vfs::FileDescription>> OpenMaster(kernel::Task& t, DevPts& fs,
+                                                            const vfs::Path& path, int flags);
+
+// The ioctls both ends share (termios, window size, job control, queues).
+// nullopt for requests that are not shared.
+std::optional<SysResult<uint64_t>> CommonIoctl(kernel::Task& t, PtyPair& pair, bool master,
+                                               uint32_t cmd, uint64_t arg);
+
+}  // namespace bulwark::fsimpl::devpts
