@@ -1,6 +1,12 @@
 #include "sentry/vfs/mount.h"
 
+#include "sentry/vfs/fsnotify.h"
+
 namespace bulwark::vfs {
+
+Dentry::~Dentry() {
+  if (dead_) NotifyDentryReleased(*this);
+}
 
 std::shared_ptr<Dentry> Dentry::CachedChild(const std::string& name) const {
   auto it = children_.find(name);

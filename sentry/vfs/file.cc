@@ -3,11 +3,21 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "sentry/vfs/fsnotify.h"
+
 namespace bulwark::vfs {
 
 namespace {
 constexpr int kSettableFlags = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
 }  // namespace
+
+FileDescription::~FileDescription() {
+  // Before path_ goes: the mark is linked into the inode path_ keeps.
+  dnotify.reset();
+  async_waiter.reset();
+  // __fput(): the last reference to the description is gone.
+  NotifyFile(*this, Writable() ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
+}
 
 void FileDescription::SetStatusFlags(int flags) {
   flags_ = (flags_ & ~kSettableFlags) | (flags & kSettableFlags);

@@ -9,15 +9,24 @@
 #include <vector>
 
 #include "base/result.h"
+#include "sentry/kernel/wait_queue.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/mount.h"
 #include "sentry/vfs/types.h"
 
 namespace bulwark::kernel {
 class Task;
-class WaitQueue;
 }  // namespace bulwark::kernel
 
 namespace bulwark::vfs {
+
+// Who gets SIGIO for O_ASYNC and dnotify (fcntl(2) F_SETOWN, F_SETOWN_EX,
+// F_SETSIG). pid 0: nobody.
+struct FileOwner {
+  int type = F_OWNER_PID;  // F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP
+  pid_t pid = 0;
+  int signum = 0;  // 0: plain SIGIO; else this signal with si_fd and si_band
+};
 
 // An open file description, shared by dup'd fds and across fork. Guarded by
 // the kernel lock.
@@ -28,7 +37,8 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
  public:
   // `path` may be empty for anonymous files (pipes, sockets).
   FileDescription(Path path, int flags) : path_(std::move(path)), flags_(flags) {}
-  virtual ~FileDescription() = default;
+  // Reports IN_CLOSE_WRITE or IN_CLOSE_NOWRITE (vfs/fsnotify.h).
+  virtual ~FileDescription();
   FileDescription(const FileDescription&) = delete;
   FileDescription& operator=(const FileDescription&) = delete;
 
@@ -74,6 +84,15 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
 
   // Name for /proc/<pid>/fd when path() is empty, e.g. "pipe:[12]".
   virtual std::string AnonName() const { return "anon_inode:[unknown]"; }
+
+  // F_SETOWN & co. (owned by the fcntl syscalls).
+  FileOwner owner;
+  // While O_ASYNC is set on a file with a Queue(): the waiter that sends
+  // the owner SIGIO (syscalls/linux/fcntl_async.cc).
+  std::unique_ptr<kernel::WaitQueue::Entry> async_waiter;
+  // The F_NOTIFY (dnotify) registration of a directory description
+  // (syscalls/linux/dnotify.cc).
+  std::unique_ptr<NotifyMark> dnotify;
 
   // Directory snapshot used by getdents: offset indexes into it.
   std::vector<DirEntry> dir_snapshot;

@@ -362,7 +362,11 @@ TEST_F(FileSyscallsTest, DupAndFcntl) {
             O_APPEND | O_NONBLOCK | O_RDWR);
   EXPECT_EQ(Error(sys_fcntl(*t_, GuestFd{fd}, F_GETPIPE_SZ, 0)), Errno::kEBADF);
   EXPECT_EQ(Error(sys_fcntl(*t_, GuestFd{fd}, F_SETLK, 0)), Errno::kEFAULT);
-  EXPECT_EQ(Error(sys_fcntl(*t_, GuestFd{fd}, F_SETOWN, 0)), Errno::kEINVAL);
+  EXPECT_EQ(Error(sys_fcntl(*t_, GuestFd{fd}, F_SETLEASE, F_RDLCK)), Errno::kEINVAL);
+  EXPECT_EQ(*sys_fcntl(*t_, GuestFd{fd}, F_SETOWN, 0), 0);
+  EXPECT_EQ(*sys_fcntl(*t_, GuestFd{fd}, F_GETOWN, 0), 0);
+  EXPECT_EQ(Error(sys_fcntl(*t_, GuestFd{fd}, F_SETOWN, 12345)), Errno::kESRCH);
+  EXPECT_EQ(Error(sys_fcntl(*t_, GuestFd{fd}, F_SETSIG, 65)), Errno::kEINVAL);
 
   ASSERT_TRUE(sys_ioctl(*t_, GuestFd{fd}, FIONCLEX, 0));
   ASSERT_TRUE(sys_ioctl(*t_, GuestFd{fd}, FIOCLEX, 0));

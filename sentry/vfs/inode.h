@@ -18,6 +18,7 @@ class Task;
 namespace bulwark::vfs {
 
 class FileDescription;
+class NotifyMark;
 struct Path;
 
 // An inode of some filesystem. Every method is called with the kernel lock
@@ -96,6 +97,10 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // `path` is where the inode was reached (kept by the description).
   virtual SysResult<std::shared_ptr<FileDescription>> Open(kernel::Task& task,
                                                            const Path& path, int flags) = 0;
+
+  // fsnotify marks (inotify watches, dnotify) on this inode; see
+  // vfs/fsnotify.h. Guarded by the kernel lock.
+  std::vector<NotifyMark*> notify_marks;
 
  private:
   const uint32_t type_;

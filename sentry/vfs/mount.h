@@ -19,6 +19,9 @@ class Dentry : public std::enable_shared_from_this<Dentry> {
  public:
   Dentry(std::string name, std::shared_ptr<Dentry> parent, std::shared_ptr<Inode> inode)
       : name_(std::move(name)), parent_(std::move(parent)), inode_(std::move(inode)) {}
+  // An unlinked name's last user is gone: IN_DELETE_SELF if that was the
+  // inode's last link (vfs/fsnotify.h).
+  ~Dentry();
 
   const std::string& name() const { return name_; }
   // nullptr for a filesystem's root.

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/ops.h"
 #include "sentry/vfs/permission.h"
 
@@ -77,14 +78,18 @@ SysResult<SetStatRequest> CheckSetAttr(const Stat& st, const Mount* mount,
 SysResult<void> SetAttr(const Path& p, const kernel::Credentials& creds, SetStatRequest req) {
   Stat st = TRY(p.ino().GetStat());
   req = TRY(CheckSetAttr(st, p.mount.get(), creds, req));
-  return p.ino().SetStat(req);
+  TRY(p.ino().SetStat(req));
+  NotifyPath(p, SetStatEvents(req));
+  return {};
 }
 
 SysResult<void> SetAttrFile(FileDescription& f, const kernel::Credentials& creds,
                             SetStatRequest req) {
   Stat st = TRY(f.GetStat());
   req = TRY(CheckSetAttr(st, f.path().mount.get(), creds, req));
-  return f.SetStat(req);
+  TRY(f.SetStat(req));
+  NotifyFile(f, SetStatEvents(req));
+  return {};
 }
 
 // vfs_truncate()
@@ -99,7 +104,9 @@ SysResult<void> Truncate(const Path& p, const kernel::Credentials& creds, int64_
   req.mask = R::kSize;
   req.size = static_cast<uint64_t>(length);
   KillPrivsOnTruncate(st, creds, req);
-  return p.ino().SetStat(req);
+  TRY(p.ino().SetStat(req));
+  NotifyPath(p, SetStatEvents(req));
+  return {};
 }
 
 // do_sys_ftruncate()
@@ -112,7 +119,9 @@ SysResult<void> TruncateFile(FileDescription& f, const kernel::Credentials& cred
   req.mask = R::kSize | R::kMtimeNow;
   req.size = static_cast<uint64_t>(length);
   KillPrivsOnTruncate(st, creds, req);
-  return f.SetStat(req);
+  TRY(f.SetStat(req));
+  NotifyFile(f, SetStatEvents(req));
+  return {};
 }
 
 kernel::Credentials AccessCredentials(const kernel::Credentials& creds) {

@@ -1,5 +1,6 @@
 #include <linux/capability.h>
 
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/ops.h"
 #include "sentry/vfs/ops_internal.h"
 #include "sentry/vfs/permission.h"
@@ -12,6 +13,7 @@ SysResult<void> Mkdir(const ResolveContext& ctx, std::string_view path, uint32_t
   ParentAndName pn = TRY(internal::PrepareCreate(ctx, path, true));
   std::shared_ptr<Inode> inode =
       TRY(pn.parent.ino().Mkdir(pn.name, mode & 01777 & ~ctx.umask, CredsOf(ctx)));
+  NotifyCreate(*pn.parent.dentry, pn.name, *inode);
   pn.parent.dentry->AddChild(pn.name, std::move(inode));
   return {};
 }
@@ -47,6 +49,7 @@ SysResult<void> Mknod(const ResolveContext& ctx, std::string_view path, uint32_t
     if (type != S_IFCHR && type != S_IFBLK) rdev = 0;
     inode = TRY(pn.parent.ino().Mknod(pn.name, type | perm, rdev, creds));
   }
+  NotifyCreate(*pn.parent.dentry, pn.name, *inode);
   pn.parent.dentry->AddChild(pn.name, std::move(inode));
   return {};
 }
@@ -56,6 +59,7 @@ SysResult<void> Symlink(std::string_view target, const ResolveContext& ctx,
   if (target.empty()) return Err(Errno::kENOENT);
   ParentAndName pn = TRY(internal::PrepareCreate(ctx, path, false));
   std::shared_ptr<Inode> inode = TRY(pn.parent.ino().Symlink(pn.name, target, CredsOf(ctx)));
+  NotifyCreate(*pn.parent.dentry, pn.name, *inode);
   pn.parent.dentry->AddChild(pn.name, std::move(inode));
   return {};
 }
@@ -89,6 +93,7 @@ SysResult<void> Link(const Path& target, const ResolveContext& ctx, std::string_
   // filesystem decides: memfs allows O_TMPFILE files (I_LINKABLE).
   TRY(pn.parent.ino().Link(pn.name, target.dentry->inode()));
   pn.parent.dentry->AddChild(pn.name, target.dentry->inode());
+  NotifyLink(*pn.parent.dentry, pn.name, target.ino());
   return {};
 }
 
@@ -102,6 +107,7 @@ SysResult<void> Unlink(const ResolveContext& ctx, std::string_view path) {
   if (internal::IsMountpoint(ctx, Path{pn.parent.mount, victim})) return Err(Errno::kEBUSY);
   TRY(pn.parent.ino().Unlink(pn.name));
   pn.parent.dentry->RemoveChild(pn.name);
+  NotifyRemove(*pn.parent.dentry, pn.name, *victim, false);
   return {};
 }
 
@@ -119,6 +125,7 @@ SysResult<void> Rmdir(const ResolveContext& ctx, std::string_view path) {
   if (internal::IsMountpoint(ctx, Path{pn.parent.mount, victim})) return Err(Errno::kEBUSY);
   TRY(pn.parent.ino().Rmdir(pn.name));
   pn.parent.dentry->RemoveChild(pn.name);
+  NotifyRemove(*pn.parent.dentry, pn.name, *victim, true);
   return {};
 }
 

@@ -2,6 +2,7 @@
 #include <sys/mount.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/ops.h"
 #include "sentry/vfs/ops_internal.h"
 #include "sentry/vfs/permission.h"
@@ -68,7 +69,9 @@ SysResult<void> TruncateOnOpen(const ResolveContext& ctx, const Path& p) {
   req.mask = SetStatRequest::kSize | SetStatRequest::kMtimeNow;
   req.size = 0;
   req = TRY(CheckSetAttr(st, nullptr, CredsOf(ctx), req));
-  return p.ino().SetStat(req);
+  TRY(p.ino().SetStat(req));
+  NotifyPath(p, SetStatEvents(req));
+  return {};
 }
 
 SysResult<PreparedOpen> Prepare(const ResolveContext& ctx, std::string_view path, int flags,
@@ -90,6 +93,7 @@ SysResult<PreparedOpen> Prepare(const ResolveContext& ctx, std::string_view path
           TRY(parent.ino().Create(ct.where.name, perm, CredsOf(ctx)));
       out.path = Path{parent.mount, parent.dentry->AddChild(ct.where.name, std::move(inode))};
       out.created = true;
+      NotifyCreate(*parent.dentry, ct.where.name, out.path.ino());
     } else {
       if (flags & O_EXCL) return Err(Errno::kEEXIST);
       if (ct.existing.ino().IsDir()) return Err(Errno::kEISDIR);
@@ -129,7 +133,9 @@ SysResult<PreparedOpen> PrepareOpen(const ResolveContext& ctx, std::string_view 
 
 SysResult<std::shared_ptr<FileDescription>> OpenPrepared(kernel::Task& t, const PreparedOpen& p) {
   if (p.flags & O_PATH) return std::make_shared<FileDescription>(p.path, p.flags);
-  return p.path.ino().Open(t, p.path, p.flags);
+  std::shared_ptr<FileDescription> f = TRY(p.path.ino().Open(t, p.path, p.flags));
+  NotifyFile(*f, IN_OPEN);
+  return f;
 }
 
 SysResult<std::shared_ptr<FileDescription>> OpenAt(const ResolveContext& ctx,

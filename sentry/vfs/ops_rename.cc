@@ -1,6 +1,7 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/ops.h"
 #include "sentry/vfs/ops_internal.h"
 #include "sentry/vfs/permission.h"
@@ -86,8 +87,14 @@ SysResult<void> Rename(const ResolveContext& old_ctx, std::string_view old_path,
                                flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)));
   if (exchange) {
     Dentry::ExchangeChildren(*from.parent.dentry, from.name, *to.parent.dentry, to.name);
+    NotifyRename(*from.parent.dentry, from.name, *to.parent.dentry, to.name, source->ino(),
+                 nullptr);
+    NotifyRename(*to.parent.dentry, to.name, *from.parent.dentry, from.name, target->ino(),
+                 nullptr);
   } else {
     Dentry::MoveChild(*from.parent.dentry, from.name, *to.parent.dentry, to.name);
+    NotifyRename(*from.parent.dentry, from.name, *to.parent.dentry, to.name, source->ino(),
+                 target ? &target->ino() : nullptr);
   }
   return {};
 }

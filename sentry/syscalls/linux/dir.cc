@@ -8,6 +8,7 @@
 
 #include "sentry/syscalls/linux/fs_util.h"
 #include "sentry/syscalls/linux/sys_dir.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/ops.h"
 #include "sentry/vfs/permission.h"
 
@@ -73,6 +74,7 @@ SysResult<size_t> GetDents(Task& t, int fd, UserPtr<uint8_t> dirp, unsigned coun
   if (out.empty() && index < entries->size()) return Err(Errno::kEINVAL);
   TRY(t.CopyOutBytes(dirp.addr, out.data(), out.size()));
   f->offset = index;
+  vfs::NotifyFile(*f, IN_ACCESS);  // iterate_dir()
   return out.size();
 }
 

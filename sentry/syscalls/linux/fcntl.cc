@@ -4,6 +4,7 @@
 
 #include "sentry/fsimpl/memfs/shmem.h"
 #include "sentry/fsimpl/pipe.h"
+#include "sentry/syscalls/linux/fcntl_async.h"
 #include "sentry/syscalls/linux/fs_util.h"
 #include "sentry/syscalls/linux/sys_fcntl.h"
 #include "sentry/vfs/locks.h"
@@ -25,13 +26,15 @@ SysResult<int64_t> DupFd(Task& t, std::shared_ptr<vfs::FileDescription> f, uint6
   return TRY(t.fds().Install(std::move(f), cloexec, FdLimit(t), static_cast<int>(min)));
 }
 
-SysResult<int64_t> SetFl(Task& t, vfs::FileDescription& f, int flags) {
+SysResult<int64_t> SetFl(Task& t, vfs::FileDescription& f, int fd, int flags) {
   // Only the owner (or CAP_FOWNER) may stop atime updates.
   if ((flags & O_NOATIME) && !(f.flags() & O_NOATIME)) {
     vfs::Stat st = TRY(f.GetStat());
     if (!vfs::OwnerOrCapable(st, t.creds())) return Err(Errno::kEPERM);
   }
+  int old = f.flags();
   f.SetStatusFlags(flags);
+  if ((old ^ f.flags()) & O_ASYNC) UpdateAsync(t, f, fd);
   return 0;
 }
 
@@ -159,7 +162,7 @@ SysResult<int64_t> sys_fcntl(Task& t, GuestFd fd, int cmd, uint64_t arg) {
     case F_GETFL:
       return f->flags();
     case F_SETFL:
-      return SetFl(t, *f, static_cast<int>(arg));
+      return SetFl(t, *f, fd.value, static_cast<int>(arg));
     case F_GETPIPE_SZ: {
       fsimpl::PipeFile* p = TRY(PipeOf(*f));
       return static_cast<int64_t>(p->pipe()->capacity());
@@ -186,9 +189,17 @@ SysResult<int64_t> sys_fcntl(Task& t, GuestFd fd, int cmd, uint64_t arg) {
       return 0;
     case F_GET_SEALS:
       return TRY(fsimpl::memfs::GetSeals(*f));
+    case F_GETOWN:
+    case F_SETOWN:
+    case F_GETOWN_EX:
+    case F_SETOWN_EX:
+    case F_GETSIG:
+    case F_SETSIG:
+      return FcntlOwner(t, *f, cmd, arg);
+    case F_NOTIFY:
+      return FcntlNotify(t, *f, fd.value, arg);
     default:
-      // Leases, F_SETOWN & co, F_NOTIFY, seals and write hints are not
-      // supported.
+      // Leases (other than F_GETLEASE) and write hints are not supported.
       return Err(Errno::kEINVAL);
   }
 }

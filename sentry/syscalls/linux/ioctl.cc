@@ -2,6 +2,7 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 
+#include "sentry/syscalls/linux/fcntl_async.h"
 #include "sentry/syscalls/linux/fs_util.h"
 #include "sentry/syscalls/linux/sys_ioctl.h"
 
@@ -23,9 +24,10 @@ SysResult<uint64_t> sys_ioctl(Task& t, GuestFd fd, uint32_t cmd, uint64_t arg) {
       return 0;
     }
     case FIOASYNC: {
-      // The flag is kept (F_GETFL shows it) but no SIGIO is ever sent.
       int on = TRY(t.CopyIn(UserPtr<int>{arg}));
+      int old = f->flags();
       f->SetStatusFlags(on ? (f->flags() | O_ASYNC) : (f->flags() & ~O_ASYNC));
+      if ((old ^ f->flags()) & O_ASYNC) UpdateAsync(t, *f, fd.value);
       return 0;
     }
     case FIOQSIZE: {

@@ -7,6 +7,7 @@
 #include "sentry/syscalls/linux/io_util.h"
 #include "sentry/syscalls/linux/sys_fallocate.h"
 #include "sentry/syscalls/linux/sys_read_write.h"
+#include "sentry/vfs/fsnotify.h"
 
 namespace bulwark::syscalls {
 
@@ -97,6 +98,7 @@ SysResult<size_t> FileIo(Task& t, vfs::FileDescription& f, const std::vector<iov
       // outside) may move `offset` to where the I/O really happened.
       if (!pos && f.Seekable()) f.offset = (f.offset != before ? f.offset : off) + *r;
       done += *r;
+      if (*r > 0) vfs::NotifyFile(f, write ? IN_MODIFY : IN_ACCESS);
       if (!write || nonblock || *r == 0 || done >= total || f.Queue() == nullptr) return done;
       continue;
     }
