@@ -8,8 +8,10 @@
 
 #include <charconv>
 #include <cstdio>
+#include <tuple>
 
 #include "sentry/fsimpl/memfs/memfs.h"
+#include "sentry/fsimpl/socket/inet_socket.h"
 #include "sentry/fsimpl/proc/format.h"
 #include "sentry/fsimpl/proc/inode.h"
 #include "sentry/fsimpl/proc/procfs.h"
@@ -194,6 +196,17 @@ void AddSystemFiles(const std::shared_ptr<ProcFs>& fs, StaticDir& root) {
                       idle % 100);
              return std::string(buf);
            }));
+  // The loopback network's sockets (issue 8); a directory, not Linux's
+  // self/net link, as the sandbox has one network namespace.
+  auto net = std::make_shared<StaticDir>(fs, 0555, fs->next_ino++);
+  for (auto [name, type, family] : {std::tuple{"tcp", SOCK_STREAM, AF_INET},
+                                    std::tuple{"tcp6", SOCK_STREAM, AF_INET6},
+                                    std::tuple{"udp", SOCK_DGRAM, AF_INET},
+                                    std::tuple{"udp6", SOCK_DGRAM, AF_INET6}})
+    net->Add(name, StaticFile(fs, [type, family](Task&) -> SysResult<std::string> {
+               return socket::ProcNetTable(type, family);
+             }));
+  root.Add("net", net);
   root.Add("version",
            StaticFile(fs, Text(std::string("Linux version ") + kernel::kUnameRelease +
                                " (bulwark@bulwark) (bulwark) " + kernel::kUnameVersion + "\n")));

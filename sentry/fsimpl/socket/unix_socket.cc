@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "sentry/fsimpl/socket/inet_socket.h"
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/anon_stat.h"
 
@@ -64,7 +65,10 @@ size_t CopyToIov(vfs::IoVecs dst, size_t dst_off, const uint8_t* src, size_t n) 
   return done;
 }
 
-std::vector<uint8_t> Gather(vfs::IoVecs src, size_t n) {
+
+}  // namespace
+
+std::vector<uint8_t> GatherIov(vfs::IoVecs src, size_t n) {
   std::vector<uint8_t> out(n);
   size_t done = 0;
   for (const iovec& v : src) {
@@ -76,18 +80,22 @@ std::vector<uint8_t> Gather(vfs::IoVecs src, size_t n) {
   return out;
 }
 
-}  // namespace
+vfs::Stat NewSocketStat(uint32_t uid, uint32_t gid) {
+  vfs::Stat st;
+  st.dev = kSockFsDev;
+  st.ino = g_next_sock_ino.fetch_add(1);
+  st.mode = S_IFSOCK | 0777;
+  st.nlink = 1;
+  st.uid = uid;
+  st.gid = gid;
+  st.blksize = 4096;
+  st.atime = st.mtime = st.ctime = vfs::Now();
+  return st;
+}
 
 UnixSocket::UnixSocket(int type, int flags, uint32_t uid, uint32_t gid)
     : vfs::FileDescription(vfs::Path{}, O_RDWR | (flags & O_NONBLOCK)), type_(type) {
-  stat_.dev = kSockFsDev;
-  stat_.ino = g_next_sock_ino.fetch_add(1);
-  stat_.mode = S_IFSOCK | 0777;
-  stat_.nlink = 1;
-  stat_.uid = uid;
-  stat_.gid = gid;
-  stat_.blksize = 4096;
-  stat_.atime = stat_.mtime = stat_.ctime = vfs::Now();
+  stat_ = NewSocketStat(uid, gid);
   // sk_max_ack_backlog starts as net.unix.max_dgram_qlen (unix_create1()).
   max_backlog_ = static_cast<int>(kMaxDgramQlen);
 }
@@ -229,7 +237,17 @@ int UnixSocket::TakeError() {
 }
 
 void UnixSocket::SendPipe(kernel::Task& t, bool nosignal) {
-  if (nosignal) return;
+  if (!nosignal) SendSigpipe(t);
+}
+
+int SockBufSize(int val, bool force, int min) {
+  uint32_t v = static_cast<uint32_t>(val);
+  if (!force) v = std::min<uint32_t>(v, kMaxSockBuf);
+  v = std::min<uint32_t>(v, INT32_MAX / 2);
+  return std::max<int>(static_cast<int>(v) * 2, min);
+}
+
+void SendSigpipe(kernel::Task& t) {
   siginfo_t info{};
   info.si_signo = SIGPIPE;
   info.si_code = SI_USER;
@@ -307,7 +325,7 @@ SysResult<size_t> UnixSocket::Send(kernel::Task& t, vfs::IoVecs src, SendExtras&
     if (wmem_ >= static_cast<size_t>(sndbuf)) return Err(Errno::kEAGAIN);
   }
   Message m;
-  m.data = Gather(src, len);
+  m.data = GatherIov(src, len);
   m.charge = Truesize(type_, len);
   m.rights = std::move(extras.rights);
   extras.rights.clear();
@@ -465,7 +483,7 @@ SysResult<uint64_t> UnixSocket::Ioctl(kernel::Task& t, uint32_t cmd, uint64_t ar
       return 0;
     }
     default:
-      return Err(Errno::kENOTTY);
+      return InterfaceIoctl(t, cmd, arg);
   }
 }
 

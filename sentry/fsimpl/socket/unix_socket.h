@@ -96,6 +96,17 @@ struct RecvState {
 
 enum class SockState { kUnconnected, kListening, kConnected };
 
+// The attributes of a new socket (any family): a fresh sockfs inode number,
+// S_IFSOCK|0777, owned by uid/gid.
+vfs::Stat NewSocketStat(uint32_t uid, uint32_t gid);
+// The first `n` bytes of `src` in one buffer.
+std::vector<uint8_t> GatherIov(vfs::IoVecs src, size_t n);
+// SO_SNDBUF/SO_RCVBUF (and the *FORCE variants): the doubled value Linux
+// stores, capped at kMaxSockBuf unless forced, at least `min`.
+int SockBufSize(int val, bool force, int min);
+// The SIGPIPE of a send on a broken stream (sk_stream_error()).
+void SendSigpipe(kernel::Task& t);
+
 // sk_shutdown bits.
 inline constexpr int kRcvShutdown = 1;
 inline constexpr int kSendShutdown = 2;

@@ -263,7 +263,7 @@ TEST_F(UnixSocketTest, OptionsAndErrors) {
   EXPECT_ERRNO(sys_setsockopt(t(), GuestFd{a}, SOL_SOCKET, SO_BINDTODEVICE,
                               UserPtr<uint8_t>{kBuf}, 4),
                kENOPROTOOPT);
-  EXPECT_ERRNO(sys_socket(t(), AF_INET, SOCK_STREAM, 0), kEAFNOSUPPORT);
+  EXPECT_ERRNO(sys_socket(t(), AF_INET, SOCK_RAW, 0), kEPERM);  // raw sockets are not offered
   EXPECT_ERRNO(sys_socket(t(), AF_NETLINK, SOCK_RAW, 0), kEAFNOSUPPORT);
   EXPECT_ERRNO(sys_socket(t(), AF_UNIX, SOCK_STREAM, 5), kEPROTONOSUPPORT);
   // (fd 0 is `a` here: an unbound socketpair end, EINVAL as on Linux.)

@@ -1,7 +1,7 @@
 // socket(2), socketpair(2), bind(2), listen(2), accept(2), connect(2),
 // getsockname(2), getpeername(2), shutdown(2), getsockopt(2) and
-// setsockopt(2). Only AF_UNIX exists (unix(7)); sendmsg and friends are in
-// socket_msg.cc.
+// setsockopt(2) for unix(7) sockets; internet sockets go to socket_inet.cc.
+// sendmsg and friends are in socket_msg.cc.
 #include <fcntl.h>
 #include <linux/net.h>
 #include <time.h>
@@ -134,15 +134,6 @@ SysResult<int> SplitType(int& type) {
 SysResult<int> CheckCreate(int domain, int type, int protocol) {
   if (domain < 0 || domain >= AF_MAX) return Err(Errno::kEAFNOSUPPORT);
   if (type < 0 || type >= 11 /* SOCK_MAX */) return Err(Errno::kEINVAL);
-  if (domain == AF_INET || domain == AF_INET6) {
-    static bool logged = false;
-    if (!logged) {
-      logged = true;
-      LOG_WARN("socket(%s): internet sockets are not implemented (issue 8): EAFNOSUPPORT",
-               domain == AF_INET ? "AF_INET" : "AF_INET6");
-    }
-    return Err(Errno::kEAFNOSUPPORT);
-  }
   if (domain != AF_UNIX) {
     // AF_NETLINK, AF_PACKET and the rest are deliberately absent from the
     // sandbox.
@@ -188,6 +179,8 @@ SysResult<void> BindPath(Task& t, UnixSocket& s, const Address& name) {
 
 SysResult<int> sys_socket(Task& t, int domain, int type, int protocol) {
   int flags = TRY(SplitType(type));
+  if ((domain == AF_INET || domain == AF_INET6) && type >= 0 && type < 11 /* SOCK_MAX */)
+    return sock::InetCreate(t, domain, type, protocol, flags);
   int utype = TRY(CheckCreate(domain, type, protocol));
   auto s = fsimpl::socket::UnixSocket::New(utype, StatusFlags(flags), t.creds());
   return t.fds().Install(std::move(s), flags & SOCK_CLOEXEC, FdLimit(t));
@@ -217,6 +210,7 @@ SysResult<void> sys_socketpair(Task& t, int domain, int type, int protocol, User
 }
 
 SysResult<void> sys_bind(Task& t, GuestFd fd, UserPtr<uint8_t> addr, int addrlen) {
+  if (auto in = sock::AsInet(t, fd.value)) return sock::InetBind(t, *in, addr, addrlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   std::vector<uint8_t> raw = TRY(sock::CopyInAddr(t, addr, addrlen));
   if (raw.size() == sizeof(sa_family_t)) {
@@ -230,6 +224,7 @@ SysResult<void> sys_bind(Task& t, GuestFd fd, UserPtr<uint8_t> addr, int addrlen
 }
 
 SysResult<void> sys_listen(Task& t, GuestFd fd, int backlog) {
+  if (auto in = sock::AsInet(t, fd.value)) return sock::InetListen(t, *in, backlog);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   if (static_cast<unsigned>(backlog) > static_cast<unsigned>(fsimpl::socket::kSoMaxConn))
     backlog = fsimpl::socket::kSoMaxConn;
@@ -241,6 +236,7 @@ SysResult<void> sys_listen(Task& t, GuestFd fd, int backlog) {
 SysResult<int> sys_accept4(Task& t, GuestFd fd, UserPtr<uint8_t> addr, UserPtr<int> addrlen,
                            int flags) {
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err(Errno::kEINVAL);
+  if (auto in = sock::AsInet(t, fd.value)) return sock::InetAccept(t, *in, addr, addrlen, flags);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   TRY(CheckFdAvailable(t));
   std::optional<timespec> deadline = sock::DeadlineOf(s->rcvtimeo);
@@ -268,6 +264,7 @@ SysResult<int> sys_accept(Task& t, GuestFd fd, UserPtr<uint8_t> addr, UserPtr<in
 }
 
 SysResult<void> sys_connect(Task& t, GuestFd fd, UserPtr<uint8_t> addr, int addrlen) {
+  if (auto in = sock::AsInet(t, fd.value)) return sock::InetConnect(t, *in, addr, addrlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   std::vector<uint8_t> raw = TRY(sock::CopyInAddr(t, addr, addrlen));
   if (s->type() == SOCK_DGRAM) {
@@ -295,23 +292,26 @@ SysResult<void> sys_connect(Task& t, GuestFd fd, UserPtr<uint8_t> addr, int addr
 
 SysResult<void> sys_getsockname(Task& t, GuestFd fd, UserPtr<uint8_t> addr,
                                 UserPtr<int> addrlen) {
+  if (auto in = sock::AsInet(t, fd.value)) return sock::InetName(t, *in, false, addr, addrlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   return sock::CopyOutAddr(t, s->address(), addr, addrlen);
 }
 
 SysResult<void> sys_getpeername(Task& t, GuestFd fd, UserPtr<uint8_t> addr,
                                 UserPtr<int> addrlen) {
+  if (auto in = sock::AsInet(t, fd.value)) return sock::InetName(t, *in, true, addr, addrlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   Address peer = TRY(s->PeerAddress());
   return sock::CopyOutAddr(t, peer, addr, addrlen);
 }
 
 SysResult<void> sys_shutdown(Task& t, GuestFd fd, int how) {
+  if (auto in = sock::AsInet(t, fd.value)) return in->Shutdown(how);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   return s->Shutdown(how);
 }
 
-namespace {
+namespace sock {
 
 SysResult<timeval> TimeoutArg(Task& t, UserPtr<uint8_t> optval, int optlen) {
   // sock_set_timeout() with the old (struct timeval) layout.
@@ -324,10 +324,12 @@ SysResult<timeval> TimeoutArg(Task& t, UserPtr<uint8_t> optval, int optlen) {
   return tv;
 }
 
-}  // namespace
+}  // namespace sock
 
 SysResult<void> sys_setsockopt(Task& t, GuestFd fd, int level, int optname,
                                UserPtr<uint8_t> optval, int optlen) {
+  if (auto in = sock::AsInet(t, fd.value))
+    return sock::InetSetOpt(t, *in, level, optname, optval, optlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   if (optlen < 0) return Err(Errno::kEINVAL);
   // unix(7) sockets have no protocol-level options.
@@ -346,27 +348,23 @@ SysResult<void> sys_setsockopt(Task& t, GuestFd fd, int level, int optname,
     case SO_SNDBUFFORCE:
     case SO_SNDBUF: {
       if (optname == SO_SNDBUFFORCE && !capable) return Err(Errno::kEPERM);
-      uint32_t v = static_cast<uint32_t>(val);
-      if (optname == SO_SNDBUF) v = std::min<uint32_t>(v, fsimpl::socket::kMaxSockBuf);
-      v = std::min<uint32_t>(v, INT32_MAX / 2);
-      s->sndbuf = std::max<int>(static_cast<int>(v) * 2, fsimpl::socket::kMinSndBuf);
+      s->sndbuf = fsimpl::socket::SockBufSize(val, optname == SO_SNDBUFFORCE,
+                                              fsimpl::socket::kMinSndBuf);
       s->NotifySelf(fsimpl::socket::kWriteEvents | POLLWRBAND);
       return {};
     }
     case SO_RCVBUFFORCE:
     case SO_RCVBUF: {
       if (optname == SO_RCVBUFFORCE && !capable) return Err(Errno::kEPERM);
-      uint32_t v = static_cast<uint32_t>(val);
-      if (optname == SO_RCVBUF) v = std::min<uint32_t>(v, fsimpl::socket::kMaxSockBuf);
-      v = std::min<uint32_t>(v, INT32_MAX / 2);
-      s->rcvbuf = std::max<int>(static_cast<int>(v) * 2, fsimpl::socket::kMinRcvBuf);
+      s->rcvbuf = fsimpl::socket::SockBufSize(val, optname == SO_RCVBUFFORCE,
+                                              fsimpl::socket::kMinRcvBuf);
       return {};
     }
     case SO_RCVTIMEO_OLD:
-      s->rcvtimeo = TRY(TimeoutArg(t, optval, optlen));
+      s->rcvtimeo = TRY(sock::TimeoutArg(t, optval, optlen));
       return {};
     case SO_SNDTIMEO_OLD:
-      s->sndtimeo = TRY(TimeoutArg(t, optval, optlen));
+      s->sndtimeo = TRY(sock::TimeoutArg(t, optval, optlen));
       return {};
     default:
       LOG_DEBUG("setsockopt(SOL_SOCKET, %d) on a unix socket: ENOPROTOOPT", optname);
@@ -376,6 +374,8 @@ SysResult<void> sys_setsockopt(Task& t, GuestFd fd, int level, int optname,
 
 SysResult<void> sys_getsockopt(Task& t, GuestFd fd, int level, int optname,
                                UserPtr<uint8_t> optval, UserPtr<int> optlen) {
+  if (auto in = sock::AsInet(t, fd.value))
+    return sock::InetGetOpt(t, *in, level, optname, optval, optlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   int len = TRY(t.CopyIn(optlen));
   if (len < 0) return Err(Errno::kEINVAL);

@@ -1,5 +1,6 @@
 // sendto(2), recvfrom(2), sendmsg(2), recvmsg(2), sendmmsg(2), recvmmsg(2)
-// on unix(7) sockets, with SCM_RIGHTS and SCM_CREDENTIALS (cmsg(3)).
+// on unix(7) sockets, with SCM_RIGHTS and SCM_CREDENTIALS (cmsg(3)), and on
+// internet sockets (socket_inet.cc; no control messages there).
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <time.h>
@@ -242,16 +243,28 @@ SysResult<msghdr> CopyInMsghdr(Task& t, UserPtr<msghdr> um) {
   return m;
 }
 
-SysResult<size_t> SendMsg(Task& t, UnixSocket& s, UserPtr<msghdr> um, int flags) {
+// A socket of either family.
+struct AnySocket {
+  std::shared_ptr<UnixSocket> un;
+  std::shared_ptr<sock::InetSocket> inet;
+};
+
+SysResult<AnySocket> GetAnySocket(Task& t, int fd) {
+  if (auto in = sock::AsInet(t, fd)) return AnySocket{nullptr, std::move(in)};
+  return AnySocket{TRY(GetSocket(t, fd)), nullptr};
+}
+
+SysResult<size_t> SendMsg(Task& t, const AnySocket& s, UserPtr<msghdr> um, int flags) {
   msghdr m = TRY(CopyInMsghdr(t, um));
   std::vector<iovec> iov = TRY(CopyInIov(t, reinterpret_cast<uint64_t>(m.msg_iov), m.msg_iovlen));
   std::vector<uint8_t> raw;
   if (m.msg_name && m.msg_namelen > 0)
     raw = TRY(sock::CopyInAddr(t, UserPtr<uint8_t>{reinterpret_cast<uint64_t>(m.msg_name)},
                                static_cast<int>(m.msg_namelen)));
+  if (s.inet) return sock::InetSend(t, *s.inet, iov, flags, raw);
   SendExtras extras =
       TRY(ParseControl(t, reinterpret_cast<uint64_t>(m.msg_control), m.msg_controllen));
-  return DoSend(t, s, iov, flags, raw, extras);
+  return DoSend(t, *s.un, iov, flags, raw, extras);
 }
 
 // The sender's name as recvfrom/recvmsg report it: nothing (length 0)
@@ -265,15 +278,21 @@ std::vector<uint8_t> FromAddr(const RecvState& st) {
   return buf;
 }
 
-SysResult<size_t> RecvMsg(Task& t, UnixSocket& s, UserPtr<msghdr> um, int flags) {
+SysResult<size_t> RecvMsg(Task& t, const AnySocket& s, UserPtr<msghdr> um, int flags) {
   msghdr m = TRY(CopyInMsghdr(t, um));
   std::vector<iovec> iov = TRY(CopyInIov(t, reinterpret_cast<uint64_t>(m.msg_iov), m.msg_iovlen));
   RecvState st;
-  size_t n = TRY(DoRecv(t, s, iov, flags, st));
+  std::vector<uint8_t> from;
+  size_t n;
+  if (s.inet) {
+    n = TRY(sock::InetRecv(t, *s.inet, iov, flags, from, st.truncated));
+  } else {
+    n = TRY(DoRecv(t, *s.un, iov, flags, st));
+    from = FromAddr(st);
+  }
   int msg_flags = flags & MSG_CMSG_CLOEXEC;
   if (st.truncated) msg_flags |= MSG_TRUNC;
   if (m.msg_name) {
-    std::vector<uint8_t> from = FromAddr(st);
     int klen = static_cast<int>(from.size());
     int len = std::min(static_cast<int>(m.msg_namelen), klen);
     if (len > 0)
@@ -283,7 +302,7 @@ SysResult<size_t> RecvMsg(Task& t, UnixSocket& s, UserPtr<msghdr> um, int flags)
                   static_cast<socklen_t>(klen)));
   }
   ControlWriter cw(t, reinterpret_cast<uint64_t>(m.msg_control), m.msg_controllen);
-  if (s.passcred) {
+  if (s.un && s.un->passcred) {
     // scm_recv(): always, with overflow ids when the message had none.
     Creds c = st.creds.value_or(Creds{});
     ucred u{c.pid, c.uid, c.gid};
@@ -300,45 +319,53 @@ SysResult<size_t> RecvMsg(Task& t, UnixSocket& s, UserPtr<msghdr> um, int flags)
 
 SysResult<size_t> sys_sendto(Task& t, GuestFd fd, UserPtr<uint8_t> buf, size_t len, int flags,
                              UserPtr<uint8_t> addr, int addrlen) {
-  std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
+  AnySocket any = TRY(GetAnySocket(t, fd.value));
   std::vector<iovec> iov{iovec{reinterpret_cast<void*>(buf.addr), std::min<size_t>(len, INT_MAX)}};
   std::vector<uint8_t> raw;
   if (!addr.null()) raw = TRY(sock::CopyInAddr(t, addr, addrlen));
+  if (any.inet) return sock::InetSend(t, *any.inet, iov, flags, raw);
+  UnixSocket* s = any.un.get();
   SendExtras extras;
   return DoSend(t, *s, iov, flags, raw, extras);
 }
 
 SysResult<size_t> sys_recvfrom(Task& t, GuestFd fd, UserPtr<uint8_t> buf, size_t len, int flags,
                                UserPtr<uint8_t> addr, UserPtr<int> addrlen) {
-  std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
+  AnySocket any = TRY(GetAnySocket(t, fd.value));
   std::vector<iovec> iov{iovec{reinterpret_cast<void*>(buf.addr), std::min<size_t>(len, INT_MAX)}};
   RecvState st;
-  size_t n = TRY(DoRecv(t, *s, iov, flags, st));
+  std::vector<uint8_t> from;
+  size_t n;
+  if (any.inet) {
+    n = TRY(sock::InetRecv(t, *any.inet, iov, flags, from, st.truncated));
+  } else {
+    n = TRY(DoRecv(t, *any.un, iov, flags, st));
+    from = FromAddr(st);
+  }
   // Rights that come with a recvfrom are dropped (st goes out of scope).
   if (!addr.null()) {
-    std::vector<uint8_t> from = FromAddr(st);
     TRY(sock::CopyOutRawAddr(t, from.data(), static_cast<int>(from.size()), addr, addrlen));
   }
   return n;
 }
 
 SysResult<size_t> sys_sendmsg(Task& t, GuestFd fd, UserPtr<msghdr> msg, int flags) {
-  std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
-  return SendMsg(t, *s, msg, flags);
+  AnySocket s = TRY(GetAnySocket(t, fd.value));
+  return SendMsg(t, s, msg, flags);
 }
 
 SysResult<size_t> sys_recvmsg(Task& t, GuestFd fd, UserPtr<msghdr> msg, int flags) {
-  std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
-  return RecvMsg(t, *s, msg, flags);
+  AnySocket s = TRY(GetAnySocket(t, fd.value));
+  return RecvMsg(t, s, msg, flags);
 }
 
 SysResult<int> sys_sendmmsg(Task& t, GuestFd fd, UserPtr<mmsghdr> vec, unsigned vlen, int flags) {
-  std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
+  AnySocket s = TRY(GetAnySocket(t, fd.value));
   if (vlen > kUioMaxIov) vlen = kUioMaxIov;
   int sent = 0;
   for (unsigned i = 0; i < vlen; ++i) {
     uint64_t entry = vec.addr + i * sizeof(mmsghdr);
-    auto r = SendMsg(t, *s, UserPtr<msghdr>{entry}, flags);
+    auto r = SendMsg(t, s, UserPtr<msghdr>{entry}, flags);
     if (!r) {
       if (sent == 0) return Err(r.error());
       break;
@@ -354,7 +381,7 @@ SysResult<int> sys_sendmmsg(Task& t, GuestFd fd, UserPtr<mmsghdr> vec, unsigned 
 // receive can wait past it (recvmmsg(2) BUGS).
 SysResult<int> sys_recvmmsg(Task& t, GuestFd fd, UserPtr<mmsghdr> vec, unsigned vlen, int flags,
                             UserPtr<timespec> timeout) {
-  std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
+  AnySocket s = TRY(GetAnySocket(t, fd.value));
   std::optional<timespec> deadline;
   if (!timeout.null()) {
     timespec ts = TRY(t.CopyIn(timeout));
@@ -374,7 +401,7 @@ SysResult<int> sys_recvmmsg(Task& t, GuestFd fd, UserPtr<mmsghdr> vec, unsigned 
   int f = flags & ~MSG_WAITFORONE;
   for (unsigned i = 0; i < vlen; ++i) {
     uint64_t entry = vec.addr + i * sizeof(mmsghdr);
-    auto r = RecvMsg(t, *s, UserPtr<msghdr>{entry}, f);
+    auto r = RecvMsg(t, s, UserPtr<msghdr>{entry}, f);
     if (!r) {
       if (got == 0) return Err(r.error());
       break;

@@ -1,4 +1,7 @@
-// Helpers shared by socket.cc and socket_msg.cc (unix(7) sockets).
+// Helpers shared by socket.cc and socket_msg.cc (unix(7) sockets), and the
+// internet-socket side of the socket syscalls (socket_inet.cc): each socket
+// syscall first asks AsInet() and hands an internet socket to the Inet*
+// function, else goes on with its unix path.
 #pragma once
 
 #include <sys/socket.h>
@@ -9,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "sentry/fsimpl/socket/inet_socket.h"
 #include "sentry/fsimpl/socket/unix_socket.h"
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/syscalls/linux/syscall.h"
@@ -16,6 +20,7 @@
 namespace bulwark::syscalls::sock {
 
 using fsimpl::socket::Address;
+using fsimpl::socket::InetSocket;
 using fsimpl::socket::UnixSocket;
 
 // sizeof(struct sockaddr_storage): the most an address argument may be.
@@ -53,5 +58,36 @@ std::optional<timespec> DeadlineOf(const timeval& tv);
 // the kernel lock held since.
 SysResult<void> Wait(Task& t, std::initializer_list<kernel::WaitQueue*> queues, uint32_t mask,
                      const std::optional<timespec>& deadline);
+// sock_set_timeout(): the SO_RCVTIMEO/SO_SNDTIMEO value at `optval`.
+SysResult<timeval> TimeoutArg(Task& t, UserPtr<uint8_t> optval, int optlen);
+
+// --- Internet sockets (socket_inet.cc) ---
+// The internet socket at `fd`; null for any other file or a bad fd (the
+// unix path reports those).
+std::shared_ptr<InetSocket> AsInet(Task& t, int fd);
+// socket(2) for AF_INET/AF_INET6; `type` without the flags.
+SysResult<int> InetCreate(Task& t, int domain, int type, int protocol, int flags);
+SysResult<void> InetBind(Task& t, InetSocket& s, UserPtr<uint8_t> addr, int addrlen);
+SysResult<void> InetListen(Task& t, InetSocket& s, int backlog);
+SysResult<int> InetAccept(Task& t, InetSocket& s, UserPtr<uint8_t> addr, UserPtr<int> addrlen,
+                          int flags);
+SysResult<void> InetConnect(Task& t, InetSocket& s, UserPtr<uint8_t> addr, int addrlen);
+// getsockname (peer false) / getpeername (peer true).
+SysResult<void> InetName(Task& t, InetSocket& s, bool peer, UserPtr<uint8_t> addr,
+                         UserPtr<int> addrlen);
+SysResult<void> InetSetOpt(Task& t, InetSocket& s, int level, int name, UserPtr<uint8_t> optval,
+                           int optlen);
+SysResult<void> InetGetOpt(Task& t, InetSocket& s, int level, int name, UserPtr<uint8_t> optval,
+                           UserPtr<int> optlen);
+// The blocking send loop: `raw_addr` is the destination as given (empty:
+// none; ignored by TCP). Control messages are not supported on internet
+// sockets and are ignored by the callers.
+SysResult<size_t> InetSend(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
+                           const std::vector<uint8_t>& raw_addr);
+// The blocking receive loop; returns what the call returns (with MSG_TRUNC
+// a datagram's full length) and the sender in `from` (empty for TCP) and
+// whether the datagram was cut in `truncated`.
+SysResult<size_t> InetRecv(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
+                           std::vector<uint8_t>& from, bool& truncated);
 
 }  // namespace bulwark::syscalls::sock
