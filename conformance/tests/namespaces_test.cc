@@ -1,7 +1,8 @@
 // Namespaces as the application sees them: /proc/self/ns links, unshare(2),
 // setns(2), and the isolation of UTS names.
-// syscalls: unshare setns
+// syscalls: unshare setns shmget
 #include <sched.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 
@@ -73,6 +74,19 @@ TEST(Namespaces, UnshareChangesNsLink) {
   std::string theirs = ReadAll(p.r.get());
   EXPECT_NE(theirs, mine);
   EXPECT_EQ(theirs.rfind("ipc:[", 0), 0u);
+}
+
+TEST(Namespaces, UnshareIpcHidesSysvObjects) {
+  key_t key = 0x6e5f0000 | (getpid() & 0xffff);
+  int id = shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600);
+  ASSERT_THAT(id, SyscallSucceeds());
+  int status = RunInChild([key] {
+    CHILD_CHECK(shmget(key, 0, 0) >= 0);
+    CHILD_CHECK(unshare(CLONE_NEWIPC) == 0);
+    CHILD_CHECK(shmget(key, 0, 0) == -1 && errno == ENOENT);
+  });
+  EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
+  EXPECT_THAT(shmctl(id, IPC_RMID, nullptr), SyscallSucceeds());
 }
 
 TEST(Namespaces, UnshareUnprivilegedIsEPERM) {

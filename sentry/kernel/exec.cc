@@ -1,6 +1,7 @@
 #include "sentry/kernel/exec.h"
 
 #include "base/log.h"
+#include "sentry/kernel/rusage.h"
 #include "sentry/kernel/task_internal.h"
 #include "sentry/loader/loader.h"
 #include "sentry/vfs/ops.h"
@@ -49,6 +50,15 @@ SysResult<void> Exec(Task& t, const vfs::ResolveContext& ctx, const std::string&
   // Point of no return (begin_new_exec): the other threads die first.
   TRY(DeThread(t));
   ReleaseThreadMm(t);  // exec_mm_release: robust list, clear_child_tid
+  if (t.mm_) SampleMemory(t.tg(), *t.mm_, t.kernel().memory_file());
+  t.tg().rss_pages_seen = ~uint64_t{0};  // the new image starts a new baseline
+  t.tg().did_exec = true;
+  // Reuse the old image's platform address space when nothing else (a
+  // vfork parent, a CLONE_VM sibling) still runs in it.
+  if (t.mm_ && t.mm_.use_count() == 1) {
+    if (auto r = new_mm->TakeAddressSpace(*t.mm_); !r)
+      LOG_DEBUG("exec: reusing the address space: %s", ErrnoName(r.error()));
+  }
   t.mm_ = std::move(new_mm);
   if (t.fds_.use_count() > 1) t.fds_ = t.fds().Fork();  // unshare_files
   t.fds().CloseOnExec();

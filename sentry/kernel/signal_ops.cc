@@ -22,8 +22,11 @@ bool HandlerIsDefault(const ThreadGroup& tg, int sig) {
   return tg.handlers->actions[sig].handler == reinterpret_cast<uint64_t>(SIG_DFL);
 }
 
-// sig_ignored(): the signal would be discarded on delivery anyway.
-bool Ignored(const ThreadGroup& tg, int sig) {
+// sig_ignored(): the signal would be discarded on delivery anyway. A
+// signal that `target` blocks is never ignored at generation: it is queued,
+// and discarded at delivery only if still ignored then (kernel/signal.c).
+bool Ignored(const ThreadGroup& tg, int sig, const Task* target) {
+  if (target != nullptr && (target->sigmask & SigBit(sig))) return false;
   uint64_t h = tg.handlers->actions[sig].handler;
   if (h == reinterpret_cast<uint64_t>(SIG_IGN)) return true;
   return h == reinterpret_cast<uint64_t>(SIG_DFL) &&
@@ -84,9 +87,9 @@ void SendGroupSignal(ThreadGroup& tg, const siginfo_t& info, SignalSource source
   if (tg.zombie || tg.exiting) return;
   if (InitProtected(tg, sig, source)) return;
   if (!PrepareSignal(tg, sig)) return;
-  // Ignored signals are dropped unless blocked by every thread (then they
-  // stay pending in case the handler changes, as Linux does).
-  if (Ignored(tg, sig)) return;
+  // Ignored signals are dropped unless the leader (the thread kill(2)
+  // names) blocks them: then they stay pending, as in Linux.
+  if (Ignored(tg, sig, tg.Leader())) return;
   tg.pending.Enqueue(info);
   tg.signalfd_waiters.Notify();  // signalfd(2) pollers
   // Wake a thread that can take it; prefer the leader (complete_signal).
@@ -118,7 +121,7 @@ void SendThreadSignal(Task& t, const siginfo_t& info, SignalSource source) {
   if (tg.zombie || tg.exiting) return;
   if (InitProtected(tg, sig, source)) return;
   if (!PrepareSignal(tg, sig)) return;
-  if (Ignored(tg, sig)) return;
+  if (Ignored(tg, sig, &t)) return;
   t.SendSignal(info);
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "base/log.h"
+#include "sentry/kernel/rusage.h"
 
 namespace bulwark::kernel {
 
@@ -39,6 +40,7 @@ SysResult<void> Task::Block(const timespec* deadline) {
       release();
       return Err(Errno::kERESTARTSYS);
     }
+    OffCpu off_cpu(*this);
     if (deadline != nullptr) {
       if (cv_.wait_until(lock, until) == std::cv_status::timeout && !woken_) {
         release();
@@ -55,6 +57,7 @@ SysResult<void> Task::Block(const timespec* deadline) {
 
 void Task::WaitForEvent() {
   std::unique_lock<std::mutex> lock(kernel_.mu, std::adopt_lock);
+  OffCpu off_cpu(*this);
   cv_.wait(lock);
   (void)lock.release();
 }

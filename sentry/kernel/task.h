@@ -1,6 +1,7 @@
 // Task: one application thread, run by one sentry host thread.
 #pragma once
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -26,6 +27,7 @@
 namespace bulwark::kernel {
 
 class Kernel;
+struct NsProxy;  // kernel/namespaces.h
 
 // Every field and method is guarded by the kernel lock unless noted.
 class Task {
@@ -140,6 +142,9 @@ class Task {
 
   // Swapped by clone/execve/unshare.
   std::shared_ptr<mm::MemoryManager> mm_;
+  // unshare(2)/setns(2); null: the sandbox's root namespaces (see
+  // kernel/namespaces.h NamespacesOf). Shared with clone children.
+  std::shared_ptr<NsProxy> nsproxy;
   std::shared_ptr<FdTable> fds_;
   std::shared_ptr<FsContext> fs_;
 
@@ -150,8 +155,25 @@ class Task {
   // Set while the task runs application code (Kick interrupts it).
   std::atomic<bool> in_app{false};
 
-  // CPU time accounting.
+  // CPU time accounting (kernel/rusage.h): time in application code and
+  // in the sentry on this task's behalf; blocking waits count neither.
   uint64_t utime_ns = 0, stime_ns = 0;
+  // CLOCK_MONOTONIC when the current stretch of sentry time began; 0 while
+  // the task is blocked or not yet running.
+  int64_t cpu_mark_ns = 0;
+  // getrusage(2) ru_nvcsw: blocking waits (voluntary context switches).
+  uint64_t nvcsw = 0;
+
+  // sched_setscheduler(2)/sched_setattr(2) and prctl(PR_SET_TIMERSLACK):
+  // recorded and reported, not applied (sched.cc). Inherited by clone.
+  struct SchedState {
+    int policy = SCHED_OTHER;
+    int priority = 0;  // sched_priority: 1..99 for SCHED_FIFO/RR, else 0
+    bool reset_on_fork = false;
+    uint64_t timer_slack_ns = 50000;
+    uint64_t default_timer_slack_ns = 50000;  // restored by PR_SET_TIMERSLACK 0
+  };
+  SchedState sched;
 
  private:
   friend class Kernel;  // RenameTask

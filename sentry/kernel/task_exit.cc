@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "sentry/kernel/futex.h"
+#include "sentry/kernel/rusage.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/kernel/task_internal.h"
 
@@ -47,6 +48,7 @@ void ExitTask(Task& t) {
   ReleaseVforkParent(t);
   ReleaseThreadMm(t);
   std::erase(tg.tasks, &t);
+  AccountThreadExit(t);
   tg.thread_exited.Notify();
   // Process-directed signals this thread was chosen for go to another
   // thread (exit_signals / retarget_shared_pending).

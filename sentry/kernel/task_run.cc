@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "base/log.h"
+#include "sentry/kernel/rusage.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/task_internal.h"
@@ -20,6 +21,7 @@ void Task::Run() {
     lock.lock();
     context = std::move(ctx);
   }
+  cpu_mark_ns = MonotonicNs();
   while (true) {
     if (exiting || tg_->exiting) break;
     if (kernel_.paused) {
@@ -38,14 +40,19 @@ void Task::Run() {
       break;
     }
     in_app = true;
+    ChargeSentryTime(*this);
+    int64_t app_start = cpu_mark_ns;
     lock.unlock();
     if (fp_dirty) {
       (void)context->SetFpState(fp_);
       fp_dirty = false;
     }
     platform::Event ev = context->Switch(**as, regs_);
+    int64_t app_end = MonotonicNs();
     lock.lock();
     in_app = false;
+    if (app_end > app_start) utime_ns += static_cast<uint64_t>(app_end - app_start);
+    cpu_mark_ns = app_end;
     switch (ev.kind) {
       case platform::Event::Kind::kSyscall:
         syscalls::Dispatch(*this);

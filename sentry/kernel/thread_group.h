@@ -18,6 +18,19 @@ namespace bulwark::kernel {
 class Task;
 struct ProcessTimers;  // sentry/kernel/timers.h
 
+// getrusage(2) fields other than the CPU times.
+struct ResourceCounts {
+  uint64_t minflt = 0, majflt = 0, nvcsw = 0, nivcsw = 0;
+  uint64_t maxrss_kb = 0;  // high-water mark: combined by max, not sum
+  void Add(const ResourceCounts& o) {
+    minflt += o.minflt;
+    majflt += o.majflt;
+    nvcsw += o.nvcsw;
+    nivcsw += o.nivcsw;
+    if (o.maxrss_kb > maxrss_kb) maxrss_kb = o.maxrss_kb;
+  }
+};
+
 struct Rlimit {
   uint64_t cur = RLIM_INFINITY, max = RLIM_INFINITY;
 };
@@ -73,6 +86,14 @@ class ThreadGroup {
   vfs::Path exe;
   // CPU time of exited threads and of waited-for children, in ns.
   uint64_t utime_ns = 0, stime_ns = 0, cutime_ns = 0, cstime_ns = 0;
+  // getrusage(2) counters other than CPU time (kernel/rusage.h): this
+  // process's (exited threads' context switches), and its waited-for
+  // children's. rss_pages_seen: resident pages at the last memory sample
+  // (~0 = none since the last exec).
+  ResourceCounts counts, ccounts;
+  uint64_t rss_pages_seen = ~uint64_t{0};
+  // Has called execve since fork: setpgid(2) on it fails with EACCES.
+  bool did_exec = false;
   int64_t start_time_ns = 0;  // CLOCK_MONOTONIC at creation
 
   Task* Leader() const { return tasks.empty() ? nullptr : tasks.front(); }

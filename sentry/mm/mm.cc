@@ -458,6 +458,15 @@ std::shared_ptr<MemoryManager> MemoryManager::Fork() const {
   return child;
 }
 
+SysResult<void> MemoryManager::TakeAddressSpace(MemoryManager& old) {
+  if (as_ || !old.as_) return {};
+  std::unique_ptr<platform::AddressSpace> as = std::move(old.as_);
+  TRY(as->Unmap(min_addr_, max_addr_ - min_addr_));
+  as_ = std::move(as);
+  for (auto& [start, v] : vmas_) MapIntoPlatform(v);
+  return {};
+}
+
 SysResult<platform::AddressSpace*> MemoryManager::Activate() {
   if (!as_) {
     as_ = TRY(platform_.NewAddressSpace());

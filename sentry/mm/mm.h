@@ -120,6 +120,13 @@ class MemoryManager {
   // Precondition: called on the thread of a task that is about to run in it.
   SysResult<platform::AddressSpace*> Activate();
   platform::AddressSpace* address_space() const { return as_.get(); }
+  // execve of a process whose mm no one else uses: takes over `old`'s
+  // platform address space instead of creating one (on ptrace a new stub
+  // process costs a fork and a thread), unmaps everything in it and maps
+  // this mm's VMAs. Does nothing if this mm has one or `old` has none; on
+  // an error the address space is dropped and Activate makes a new one.
+  // Precondition: on the thread of the task that ran in `old`.
+  SysResult<void> TakeAddressSpace(MemoryManager& old);
 
   const std::map<uint64_t, Vma>& vmas() const { return vmas_; }
   const Vma* FindVma(uint64_t addr) const;

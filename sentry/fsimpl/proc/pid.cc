@@ -8,6 +8,7 @@
 
 #include "sentry/fsimpl/proc/format.h"
 #include "sentry/fsimpl/proc/inode.h"
+#include "sentry/fsimpl/proc/ns.h"
 #include "sentry/kernel/task.h"
 
 namespace bulwark::fsimpl::proc {
@@ -224,7 +225,8 @@ constexpr EntrySpec kEntries[] = {
     {"comm", DT_REG, false},        {"cwd", DT_LNK, false},        {"environ", DT_REG, false},
     {"exe", DT_LNK, false},         {"fd", DT_DIR, false},         {"fdinfo", DT_DIR, false},
     {"gid_map", DT_REG, false},     {"limits", DT_REG, false},     {"maps", DT_REG, false},
-    {"mountinfo", DT_REG, false},   {"mounts", DT_REG, false},     {"oom_score", DT_REG, false},
+    {"mountinfo", DT_REG, false},   {"mounts", DT_REG, false},     {"ns", DT_DIR, false},
+    {"oom_score", DT_REG, false},
     {"oom_score_adj", DT_REG, false}, {"root", DT_LNK, false},     {"setgroups", DT_REG, false},
     {"stat", DT_REG, false},        {"statm", DT_REG, false},      {"status", DT_REG, false},
     {"task", DT_DIR, true},         {"uid_map", DT_REG, false},
@@ -358,6 +360,7 @@ std::shared_ptr<vfs::Inode> MakeEntry(const std::shared_ptr<ProcFs>& fs, Target 
     });
   if (name == "fd") return NewFdDir(fs, t, false, ino);
   if (name == "fdinfo") return NewFdDir(fs, t, true, ino);
+  if (name == "ns") return NewNsDir(fs, t, ino);
   return nullptr;  // "task": see PidDir::Lookup
 }
 

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/syscalls/linux/sys_process.h"
+#include "sentry/syscalls/linux/sys_sched.h"
 
 namespace bulwark::syscalls {
 
@@ -94,6 +95,8 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   child->comm = t.comm;
   child->no_new_privs = t.no_new_privs;
   child->cpu_affinity = t.cpu_affinity;  // pdeathsig starts cleared
+  InheritSchedState(t, *child);
+  child->nsproxy = t.nsproxy;
   // A new thread sharing the address space starts without an alternate
   // signal stack; fork and vfork children inherit it (sigaltstack(2)).
   if (!((f & CLONE_VM) && !(f & CLONE_VFORK))) child->altstack = t.altstack;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/namespaces.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/syscalls/linux/sys_info.h"
 
@@ -45,23 +46,22 @@ uint64_t HostTotalMemory() {
 
 SysResult<void> sys_uname(Task& t, UserPtr<struct utsname> buf) {
   struct utsname u {};
-  const kernel::KernelOptions& o = t.kernel().opts();
   SetField(u.sysname, "Linux");
-  SetField(u.nodename, o.hostname);
+  SetField(u.nodename, kernel::HostnameOf(t));
   SetField(u.release, kernel::kUnameRelease);
   SetField(u.version, kernel::kUnameVersion);
   SetField(u.machine, "x86_64");
-  SetField(u.domainname, o.domainname);
+  SetField(u.domainname, kernel::DomainnameOf(t));
   return t.CopyOut(buf, u);
 }
 
 SysResult<void> sys_sethostname(Task& t, UserPtr<char> name, int len) {
-  t.kernel().opts().hostname = TRY(CopyInUtsName(t, name, len));
+  kernel::HostnameOf(t) = TRY(CopyInUtsName(t, name, len));
   return {};
 }
 
 SysResult<void> sys_setdomainname(Task& t, UserPtr<char> name, int len) {
-  t.kernel().opts().domainname = TRY(CopyInUtsName(t, name, len));
+  kernel::DomainnameOf(t) = TRY(CopyInUtsName(t, name, len));
   return {};
 }
 

@@ -3,6 +3,7 @@
 #include <linux/capability.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "sentry/kernel/thread_group.h"
@@ -86,6 +87,12 @@ SysResult<int> sys_prctl(Task& t, int option, uint64_t arg2, uint64_t arg3, uint
       if (arg2 != 1 || arg3 || arg4 || arg5) return Err(Errno::kEINVAL);
       t.no_new_privs = true;
       return 0;
+    case PR_SET_TIMERSLACK:
+      // Recorded only: the sentry's timers do not coalesce wake-ups.
+      t.sched.timer_slack_ns = arg2 == 0 ? t.sched.default_timer_slack_ns : arg2;
+      return 0;
+    case PR_GET_TIMERSLACK:
+      return static_cast<int>(std::min<uint64_t>(t.sched.timer_slack_ns, INT32_MAX));
     case PR_GET_NO_NEW_PRIVS:
       if (arg2 || arg3 || arg4 || arg5) return Err(Errno::kEINVAL);
       return t.no_new_privs ? 1 : 0;

@@ -99,6 +99,89 @@ TEST_F(SchedTest, Policies) {
   EXPECT_TRUE(sys_sched_yield(t()).has_value());
 }
 
+TEST_F(SchedTest, SetScheduler) {
+  auto param = UserPtr<sched_param>{kData};
+  t().creds().cap_effective = 0;
+  tg_->rlimits[RLIMIT_RTPRIO] = {0, 0};
+  Write(kData, sched_param{0});
+  ASSERT_TRUE(sys_sched_setscheduler(t(), 0, SCHED_BATCH, param));
+  EXPECT_EQ(*sys_sched_getscheduler(t(), 0), SCHED_BATCH);
+  ASSERT_TRUE(sys_sched_setparam(t(), 0, param));  // keeps the policy
+  EXPECT_EQ(*sys_sched_getscheduler(t(), 0), SCHED_BATCH);
+  EXPECT_ERRNO(sys_sched_setscheduler(t(), 0, 1234, param), kEINVAL);
+  EXPECT_ERRNO(sys_sched_setscheduler(t(), 0, -1, param), kEINVAL);
+  EXPECT_ERRNO(sys_sched_setscheduler(t(), -1, SCHED_OTHER, param), kEINVAL);
+  EXPECT_ERRNO(sys_sched_setscheduler(t(), 4242, SCHED_OTHER, param), kESRCH);
+  EXPECT_ERRNO(sys_sched_setscheduler(t(), 0, SCHED_OTHER, UserPtr<sched_param>{kBad}), kEFAULT);
+  // Real-time policies need priority 1..99, others 0.
+  Write(kData, sched_param{5});
+  EXPECT_ERRNO(sys_sched_setscheduler(t(), 0, SCHED_OTHER, param), kEINVAL);
+  // Unprivileged with RLIMIT_RTPRIO 0: EPERM; with CAP_SYS_NICE it is recorded.
+  EXPECT_ERRNO(sys_sched_setscheduler(t(), 0, SCHED_FIFO, param), kEPERM);
+  t().creds().cap_effective = uint64_t{1} << CAP_SYS_NICE;
+  ASSERT_TRUE(sys_sched_setscheduler(t(), 0, SCHED_FIFO | SCHED_RESET_ON_FORK, param));
+  EXPECT_EQ(*sys_sched_getscheduler(t(), 0), SCHED_FIFO | SCHED_RESET_ON_FORK);
+  Write(kData, sched_param{0});
+  ASSERT_TRUE(sys_sched_getparam(t(), 0, param));
+  EXPECT_EQ(Read<sched_param>(kData).sched_priority, 5);
+  Write(kData, sched_param{100});
+  EXPECT_ERRNO(sys_sched_setparam(t(), 0, param), kEINVAL);
+  auto ts = UserPtr<timespec>{kData};
+  ASSERT_TRUE(sys_sched_rr_get_interval(t(), 0, ts));
+  EXPECT_EQ(Read<timespec>(kData).tv_nsec, 0);  // SCHED_FIFO has no slice
+  EXPECT_ERRNO(sys_sched_rr_get_interval(t(), -1, ts), kEINVAL);
+  // A fork child falls back to SCHED_OTHER and loses the flag.
+  auto child_tg = std::make_shared<kernel::ThreadGroup>(60);
+  child_tg->nice = -5;
+  kernel::Task child(*kernel_, 60, child_tg);
+  InheritSchedState(t(), child);
+  EXPECT_EQ(child.sched.policy, SCHED_OTHER);
+  EXPECT_EQ(child.sched.priority, 0);
+  EXPECT_FALSE(child.sched.reset_on_fork);
+  EXPECT_EQ(child_tg->nice, 0);
+  // Clearing SCHED_RESET_ON_FORK needs CAP_SYS_NICE.
+  t().creds().cap_effective = 0;
+  Write(kData, sched_param{0});
+  EXPECT_ERRNO(sys_sched_setscheduler(t(), 0, SCHED_OTHER, param), kEPERM);
+  ASSERT_TRUE(sys_sched_setscheduler(t(), 0, SCHED_OTHER | SCHED_RESET_ON_FORK, param));
+  ASSERT_TRUE(sys_sched_rr_get_interval(t(), 0, ts));
+  EXPECT_EQ(Read<timespec>(kData).tv_nsec, 100000000);
+}
+
+TEST_F(SchedTest, Attr) {
+  auto attr = UserPtr<uint8_t>{kData};
+  struct Attr {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+    uint32_t util_min, util_max;
+  };
+  t().creds().cap_effective = uint64_t{1} << CAP_SYS_NICE;
+  Write(kData, Attr{48, SCHED_RR, 0, 0, 10, 0, 0, 0, 0, 0});
+  ASSERT_TRUE(sys_sched_setattr(t(), 0, attr, 0));
+  EXPECT_EQ(*sys_sched_getscheduler(t(), 0), SCHED_RR);
+  Write(kData, Attr{});
+  ASSERT_TRUE(sys_sched_getattr(t(), 0, attr, 56, 0));
+  Attr got = Read<Attr>(kData);
+  EXPECT_EQ(got.size, 56u);
+  EXPECT_EQ(got.policy, static_cast<uint32_t>(SCHED_RR));
+  EXPECT_EQ(got.priority, 10u);
+  EXPECT_ERRNO(sys_sched_getattr(t(), 0, attr, 40, 0), kEINVAL);
+  EXPECT_ERRNO(sys_sched_getattr(t(), 0, attr, 56, 1), kEINVAL);
+  // Too small: E2BIG, and the kernel's size is written back.
+  Write(kData, Attr{40, SCHED_OTHER, 0, 0, 0, 0, 0, 0, 0, 0});
+  EXPECT_ERRNO(sys_sched_setattr(t(), 0, attr, 0), kE2BIG);
+  EXPECT_EQ(Read<uint32_t>(kData), 56u);
+  Write(kData, Attr{48, SCHED_OTHER, 0, 3, 0, 0, 0, 0, 0, 0});
+  ASSERT_TRUE(sys_sched_setattr(t(), 0, attr, 0));
+  EXPECT_EQ(tg_->nice, 3);
+  Write(kData, Attr{48, 6 /* SCHED_DEADLINE */, 0, 0, 0, 1 << 20, 1 << 21, 1 << 22, 0, 0});
+  EXPECT_ERRNO(sys_sched_setattr(t(), 0, attr, 0), kEINVAL);
+  EXPECT_ERRNO(sys_sched_setattr(t(), 0, attr, 1), kEINVAL);
+}
+
 TEST_F(SchedTest, ThreadState) {
   EXPECT_EQ(*sys_set_tid_address(t(), 0x1234), t().tid());
   EXPECT_EQ(t().clear_child_tid, 0x1234u);

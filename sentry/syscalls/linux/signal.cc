@@ -20,8 +20,8 @@ namespace {
 
 bool ValidSignal(int sig) { return sig >= 1 && sig <= kernel::kNumSignals; }
 
-// kill(2) permission: a privileged sender, or real/effective uid matching
-// the target's real/saved uid (check_kill_permission).
+}  // namespace
+
 bool MaySignal(const Task& sender, const ThreadGroup& target) {
   const auto& c = sender.creds();
   if (c.HasCap(CAP_KILL)) return true;
@@ -30,6 +30,8 @@ bool MaySignal(const Task& sender, const ThreadGroup& target) {
   const auto& tc = leader->creds();
   return c.euid == tc.ruid || c.euid == tc.suid || c.ruid == tc.ruid || c.ruid == tc.suid;
 }
+
+namespace {
 
 siginfo_t UserSigInfo(Task& t, int sig) {
   return kernel::MakeSigInfo(sig, SI_USER, t.tgid(), t.creds().ruid);

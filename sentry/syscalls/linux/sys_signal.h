@@ -25,4 +25,8 @@ SysResult<void> sys_rt_sigqueueinfo(Task& t, pid_t tgid, int sig, UserPtr<siginf
 SysResult<void> sys_rt_tgsigqueueinfo(Task& t, pid_t tgid, pid_t tid, int sig,
                                       UserPtr<siginfo_t> info);
 
+// kill(2) permission: a privileged sender, or real/effective uid matching
+// the target's real/saved uid (check_kill_permission).
+bool MaySignal(const Task& sender, const kernel::ThreadGroup& target);
+
 }  // namespace bulwark::syscalls

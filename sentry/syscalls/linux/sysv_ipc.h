@@ -1,7 +1,8 @@
 // System V IPC (sysvipc(7)): what shm, sem and msg share.
 //
-// The sandbox is its own IPC namespace: the tables are sentry-wide, live
-// as long as the sentry, and are guarded by the kernel lock.
+// The tables belong to an IPC namespace (kernel/namespaces.h: the
+// sandbox's own, or one made by unshare(CLONE_NEWIPC)), live as long as it,
+// and are guarded by the kernel lock.
 #pragma once
 
 #include <sys/ipc.h>
@@ -13,6 +14,7 @@
 
 #include "base/result.h"
 #include "sentry/kernel/credentials.h"
+#include "sentry/kernel/namespaces.h"
 #include "sentry/syscalls/linux/syscall.h"
 
 namespace bulwark::syscalls::sysv {
@@ -93,6 +95,15 @@ class Table {
   std::set<int> used_;
   uint16_t next_seq_ = 0;
 };
+
+// The table of `slot` (0 shm, 1 sem, 2 msg) in the caller's IPC namespace,
+// created on first use. It lives as long as the namespace.
+template <typename T>
+Table<T>& TableOf(Task& t, int slot) {
+  std::shared_ptr<void>& p = kernel::NamespacesOf(t)->Get(kernel::NsType::kIpc).sysv[slot];
+  if (!p) p = std::make_shared<Table<T>>();
+  return *static_cast<Table<T>*>(p.get());
+}
 
 // ipcget(): the id for `key`/`flags`, creating with `create` when absent
 // (IPC_PRIVATE always creates). `check` validates an existing object

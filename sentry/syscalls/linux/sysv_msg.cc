@@ -34,10 +34,7 @@ struct Queue {
   kernel::WaitQueue queue;  // notified on every send, receive and removal
 };
 
-sysv::Table<Queue>& Queues() {
-  static auto* table = new sysv::Table<Queue>;
-  return *table;
-}
+sysv::Table<Queue>& Queues(Task& t) { return sysv::TableOf<Queue>(t, 2); }
 
 // Waits for a change of `q`: EIDRM if it is removed meanwhile, EINTR after
 // a signal (msgsnd/msgrcv are not restarted after a handler).
@@ -72,10 +69,10 @@ SysResult<int> sys_msgget(Task& t, int key, int flags) {
   auto create = [&]() -> SysResult<int> {
     auto q = std::make_shared<Queue>();
     q->perm = sysv::NewPerm(t.creds(), key, flags);
-    return Queues().Add(std::move(q), kMsgMni);
+    return Queues(t).Add(std::move(q), kMsgMni);
   };
   auto check = [](const Queue&) -> SysResult<void> { return {}; };
-  return sysv::Get(Queues(), t.creds(), key, flags, create, check);
+  return sysv::Get(Queues(t), t.creds(), key, flags, create, check);
 }
 
 SysResult<void> sys_msgsnd(Task& t, int id, uint64_t msgp, size_t size, int flags) {
@@ -85,7 +82,7 @@ SysResult<void> sys_msgsnd(Task& t, int id, uint64_t msgp, size_t size, int flag
   if (type < 1) return Err(Errno::kEINVAL);
   std::string text(size, '\0');
   if (size) TRY(t.CopyInBytes(msgp + sizeof(long), text.data(), size));
-  std::shared_ptr<Queue> q = TRY(Queues().Get(id));
+  std::shared_ptr<Queue> q = TRY(Queues(t).Get(id));
   TRY(sysv::CheckAccess(t.creds(), q->perm, 0200));
   while (q->bytes + size > q->qbytes || q->messages.size() + 1 > q->qbytes) {
     if (flags & IPC_NOWAIT) return Err(Errno::kEAGAIN);
@@ -104,7 +101,7 @@ SysResult<size_t> sys_msgrcv(Task& t, int id, uint64_t msgp, size_t size, int64_
   if (static_cast<ssize_t>(size) < 0) return Err(Errno::kEINVAL);
   // MSG_COPY needs CONFIG_CHECKPOINT_RESTORE; not provided.
   if (flags & MSG_COPY) return Err(Errno::kENOSYS);
-  std::shared_ptr<Queue> q = TRY(Queues().Get(id));
+  std::shared_ptr<Queue> q = TRY(Queues(t).Get(id));
   TRY(sysv::CheckAccess(t.creds(), q->perm, 0400));
   for (;;) {
     long i = Pick(*q, static_cast<long>(type), flags);
@@ -138,9 +135,9 @@ SysResult<int> sys_msgctl(Task& t, int id, int cmd, uint64_t ubuf) {
     info.msgpool = kMsgMni * kMsgMnb / 1024;
     info.msgmap = info.msgtql = kMsgMnb;
     if (cmd == MSG_INFO) {
-      info.msgpool = static_cast<int>(Queues().all().size());
+      info.msgpool = static_cast<int>(Queues(t).all().size());
       int msgs = 0, bytes = 0;
-      for (const auto& [i, q] : Queues().all()) {
+      for (const auto& [i, q] : Queues(t).all()) {
         msgs += static_cast<int>(q->messages.size());
         bytes += static_cast<int>(q->bytes);
       }
@@ -148,19 +145,19 @@ SysResult<int> sys_msgctl(Task& t, int id, int cmd, uint64_t ubuf) {
       info.msgtql = bytes;
     }
     TRY(t.CopyOutBytes(ubuf, &info, sizeof info));
-    return Queues().all().empty() ? 0 : Queues().all().rbegin()->second->index;
+    return Queues(t).all().empty() ? 0 : Queues(t).all().rbegin()->second->index;
   }
   std::shared_ptr<Queue> q;
   int ret = 0;
   if (cmd == MSG_STAT || cmd == MSG_STAT_ANY) {
-    for (const auto& [i, queue] : Queues().all())
+    for (const auto& [i, queue] : Queues(t).all())
       if (queue->index == id) {
         q = queue;
         ret = i;
       }
     if (!q) return Err(Errno::kEINVAL);
   } else {
-    q = TRY(Queues().Get(id));
+    q = TRY(Queues(t).Get(id));
   }
   switch (cmd) {
     case IPC_STAT:
@@ -195,7 +192,7 @@ SysResult<int> sys_msgctl(Task& t, int id, int cmd, uint64_t ubuf) {
     case IPC_RMID:
       TRY(sysv::CheckOwner(t.creds(), q->perm));
       q->removed = true;
-      Queues().Remove(id);
+      Queues(t).Remove(id);
       q->queue.Notify();
       return 0;
     default:

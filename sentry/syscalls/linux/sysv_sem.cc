@@ -37,10 +37,7 @@ struct SemSet {
   kernel::WaitQueue queue;  // notified on every change
 };
 
-sysv::Table<SemSet>& Sets() {
-  static auto* table = new sysv::Table<SemSet>;
-  return *table;
-}
+sysv::Table<SemSet>& Sets(Task& t) { return sysv::TableOf<SemSet>(t, 1); }
 
 // semun passed by value: the int member is the low half of the register.
 int ArgVal(uint64_t arg) { return static_cast<int>(static_cast<uint32_t>(arg)); }
@@ -92,7 +89,7 @@ SysResult<void> DoSemop(Task& t, int id, UserPtr<sembuf> usops, size_t nsops,
       ++deadline.tv_sec;
     }
   }
-  std::shared_ptr<SemSet> s = TRY(Sets().Get(id));
+  std::shared_ptr<SemSet> s = TRY(Sets(t).Get(id));
   bool alter = false;
   for (const sembuf& op : sops) {
     if (op.sem_num >= s->sems.size()) return Err(Errno::kEFBIG);
@@ -134,13 +131,13 @@ SysResult<int> sys_semget(Task& t, int key, int nsems, int flags) {
     auto s = std::make_shared<SemSet>();
     s->perm = sysv::NewPerm(t.creds(), key, flags);
     s->sems.resize(nsems);
-    return Sets().Add(std::move(s), kSemMni);
+    return Sets(t).Add(std::move(s), kSemMni);
   };
   auto check = [&](const SemSet& s) -> SysResult<void> {
     if (static_cast<size_t>(nsems) > s.sems.size()) return Err(Errno::kEINVAL);
     return {};
   };
-  return sysv::Get(Sets(), t.creds(), key, flags, create, check);
+  return sysv::Get(Sets(t), t.creds(), key, flags, create, check);
 }
 
 SysResult<void> sys_semop(Task& t, int id, UserPtr<sembuf> sops, size_t nsops) {
@@ -168,25 +165,25 @@ SysResult<int> sys_semctl(Task& t, int id, int semnum, int cmd, uint64_t arg) {
     info.semume = kSemOpm;
     info.semaem = kSemVmx;
     if (cmd == SEM_INFO) {
-      info.semusz = static_cast<int>(Sets().all().size());
+      info.semusz = static_cast<int>(Sets(t).all().size());
       int total = 0;
-      for (const auto& [i, s] : Sets().all()) total += static_cast<int>(s->sems.size());
+      for (const auto& [i, s] : Sets(t).all()) total += static_cast<int>(s->sems.size());
       info.semaem = total;
     }
     TRY(t.CopyOutBytes(arg, &info, sizeof info));
-    return Sets().all().empty() ? 0 : Sets().all().rbegin()->second->index;
+    return Sets(t).all().empty() ? 0 : Sets(t).all().rbegin()->second->index;
   }
   std::shared_ptr<SemSet> s;
   int ret = 0;
   if (cmd == SEM_STAT || cmd == SEM_STAT_ANY) {
-    for (const auto& [i, set] : Sets().all())
+    for (const auto& [i, set] : Sets(t).all())
       if (set->index == id) {
         s = set;
         ret = i;
       }
     if (!s) return Err(Errno::kEINVAL);
   } else {
-    s = TRY(Sets().Get(id));
+    s = TRY(Sets(t).Get(id));
   }
   const auto& creds = t.creds();
   auto sem_at = [&](int n) -> SysResult<Sem*> {
@@ -216,7 +213,7 @@ SysResult<int> sys_semctl(Task& t, int id, int semnum, int cmd, uint64_t arg) {
     case IPC_RMID:
       TRY(sysv::CheckOwner(creds, s->perm));
       s->removed = true;
-      Sets().Remove(id);
+      Sets(t).Remove(id);
       s->queue.Notify();
       return 0;
     case GETVAL:

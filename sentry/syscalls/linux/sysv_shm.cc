@@ -33,18 +33,14 @@ struct Segment {
   uint64_t nattch() const { return backing.use_count() - 1; }
 };
 
-// Never destroyed: segments may outlive any one task.
-sysv::Table<Segment>& Segments() {
-  static auto* table = new sysv::Table<Segment>;
-  return *table;
-}
+sysv::Table<Segment>& Segments(Task& t) { return sysv::TableOf<Segment>(t, 0); }
 
 // Drops segments marked for removal that nothing maps any more.
-void Reap() {
+void Reap(Task& t) {
   std::vector<int> gone;
-  for (const auto& [id, s] : Segments().all())
+  for (const auto& [id, s] : Segments(t).all())
     if (s->perm.deleted && s->nattch() == 0) gone.push_back(id);
-  for (int id : gone) Segments().Remove(id);
+  for (int id : gone) Segments(t).Remove(id);
 }
 
 std::string MapName(const Segment& s) {
@@ -56,7 +52,7 @@ std::string MapName(const Segment& s) {
 }  // namespace
 
 SysResult<int> sys_shmget(Task& t, int key, size_t size, int flags) {
-  Reap();
+  Reap(t);
   auto create = [&]() -> SysResult<int> {
     if (size < 1 || size > kShmMax) return Err(Errno::kEINVAL);
     auto s = std::make_shared<Segment>();
@@ -66,18 +62,18 @@ SysResult<int> sys_shmget(Task& t, int key, size_t size, int flags) {
     uint64_t off = TRY(t.kernel().memory_file().Allocate(len));
     s->backing = std::make_shared<mm::Backing>(t.kernel().memory_file(), off, len);
     s->cpid = t.tgid();
-    return Segments().Add(std::move(s), kShmMni);
+    return Segments(t).Add(std::move(s), kShmMni);
   };
   auto check = [&](const Segment& s) -> SysResult<void> {
     if (size > s.size) return Err(Errno::kEINVAL);
     return {};
   };
-  return sysv::Get(Segments(), t.creds(), key, flags, create, check);
+  return sysv::Get(Segments(t), t.creds(), key, flags, create, check);
 }
 
 SysResult<uint64_t> sys_shmat(Task& t, int id, uint64_t addr, int flags) {
-  Reap();
-  std::shared_ptr<Segment> s = TRY(Segments().Get(id));
+  Reap(t);
+  std::shared_ptr<Segment> s = TRY(Segments(t).Get(id));
   if (addr % SHMLBA) {
     if (!(flags & SHM_RND)) return Err(Errno::kEINVAL);
     addr &= ~static_cast<uint64_t>(SHMLBA - 1);
@@ -121,7 +117,7 @@ SysResult<void> sys_shmdt(Task& t, uint64_t addr) {
   const mm::Vma* v = t.mm().FindVma(addr);
   if (v == nullptr || v->start != addr || v->backing_offset != 0) return Err(Errno::kEINVAL);
   std::shared_ptr<Segment> seg;
-  for (const auto& [id, s] : Segments().all())
+  for (const auto& [id, s] : Segments(t).all())
     if (s->backing == v->backing) seg = s;
   if (!seg) return Err(Errno::kEINVAL);
   uint64_t end = addr + mm::PageUp(seg->size);
@@ -135,12 +131,12 @@ SysResult<void> sys_shmdt(Task& t, uint64_t addr) {
   TRY(t.mm().Unmap(addr, stop - addr));
   seg->dtime = sysv::NowSeconds();
   seg->lpid = t.tgid();
-  Reap();
+  Reap(t);
   return {};
 }
 
 SysResult<int> sys_shmctl(Task& t, int id, int cmd, uint64_t ubuf) {
-  Reap();
+  Reap(t);
   cmd &= ~sysv::kIpc64;
   switch (cmd) {
     case IPC_INFO: {
@@ -151,14 +147,14 @@ SysResult<int> sys_shmctl(Task& t, int id, int cmd, uint64_t ubuf) {
       info.shmseg = kShmMni;
       info.shmall = kShmMax / mm::kPageSize;
       TRY(t.CopyOutBytes(ubuf, &info, sizeof info));
-      return Segments().all().empty() ? 0 : Segments().all().rbegin()->second->index;
+      return Segments(t).all().empty() ? 0 : Segments(t).all().rbegin()->second->index;
     }
     case SHM_INFO: {
       shm_info info{};
-      info.used_ids = static_cast<int>(Segments().all().size());
-      for (const auto& [i, s] : Segments().all()) info.shm_tot += mm::PageUp(s->size) / mm::kPageSize;
+      info.used_ids = static_cast<int>(Segments(t).all().size());
+      for (const auto& [i, s] : Segments(t).all()) info.shm_tot += mm::PageUp(s->size) / mm::kPageSize;
       TRY(t.CopyOutBytes(ubuf, &info, sizeof info));
-      return Segments().all().empty() ? 0 : Segments().all().rbegin()->second->index;
+      return Segments(t).all().empty() ? 0 : Segments(t).all().rbegin()->second->index;
     }
     case IPC_STAT:
     case SHM_STAT:
@@ -166,10 +162,10 @@ SysResult<int> sys_shmctl(Task& t, int id, int cmd, uint64_t ubuf) {
       std::shared_ptr<Segment> s;
       int ret = 0;
       if (cmd == IPC_STAT) {
-        s = TRY(Segments().Get(id));
+        s = TRY(Segments(t).Get(id));
       } else {
         // SHM_STAT takes an index and returns the id.
-        for (const auto& [i, seg] : Segments().all())
+        for (const auto& [i, seg] : Segments(t).all())
           if (seg->index == id) {
             s = seg;
             ret = i;
@@ -191,7 +187,7 @@ SysResult<int> sys_shmctl(Task& t, int id, int cmd, uint64_t ubuf) {
       return ret;
     }
     case IPC_SET: {
-      std::shared_ptr<Segment> s = TRY(Segments().Get(id));
+      std::shared_ptr<Segment> s = TRY(Segments(t).Get(id));
       shmid_ds ds;
       TRY(t.CopyInBytes(ubuf, &ds, sizeof ds));
       TRY(sysv::CheckOwner(t.creds(), s->perm));
@@ -199,18 +195,18 @@ SysResult<int> sys_shmctl(Task& t, int id, int cmd, uint64_t ubuf) {
       return 0;
     }
     case IPC_RMID: {
-      std::shared_ptr<Segment> s = TRY(Segments().Get(id));
+      std::shared_ptr<Segment> s = TRY(Segments(t).Get(id));
       TRY(sysv::CheckOwner(t.creds(), s->perm));
       s->perm.deleted = true;
       s->perm.key = IPC_PRIVATE;
       s.reset();
-      Reap();
+      Reap(t);
       return 0;
     }
     case SHM_LOCK:
     case SHM_UNLOCK: {
       // Memory-file pages are never swapped: locking is accepted.
-      std::shared_ptr<Segment> s = TRY(Segments().Get(id));
+      std::shared_ptr<Segment> s = TRY(Segments(t).Get(id));
       if (!t.creds().HasCap(CAP_IPC_LOCK)) TRY(sysv::CheckOwner(t.creds(), s->perm));
       return 0;
     }

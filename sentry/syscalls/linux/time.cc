@@ -2,6 +2,7 @@
 #include <linux/capability.h>
 
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/rusage.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/syscalls/linux/sys_time.h"
 
@@ -26,20 +27,9 @@ timespec HostNow(clockid_t c) {
   return ts;
 }
 
-struct CpuTimes {
-  uint64_t user = 0, sys = 0;
-};
-
-CpuTimes ThreadTimes(const kernel::Task& t) { return {t.utime_ns, t.stime_ns}; }
-
-CpuTimes ProcessTimes(const kernel::ThreadGroup& tg) {
-  CpuTimes c{tg.utime_ns, tg.stime_ns};
-  for (const kernel::Task* th : tg.tasks) {
-    c.user += th->utime_ns;
-    c.sys += th->stime_ns;
-  }
-  return c;
-}
+using kernel::CpuTime;
+using kernel::ProcessCpuTime;
+using kernel::ThreadCpuTime;
 
 // A resolved clock: a host clock, or a CPU clock of a thread or process.
 struct Clock {
@@ -90,7 +80,7 @@ SysResult<Clock> Resolve(Task& t, clockid_t id) {
 
 int64_t ReadNs(const Clock& c) {
   if (c.host >= 0) return ToNs(HostNow(c.host));
-  CpuTimes ct = c.thread ? ThreadTimes(*c.thread) : ProcessTimes(*c.process);
+  CpuTime ct = c.thread ? ThreadCpuTime(*c.thread) : ProcessCpuTime(*c.process);
   return static_cast<int64_t>(c.kind == kVirt ? ct.user : ct.user + ct.sys);
 }
 
@@ -133,6 +123,7 @@ SysResult<void> SleepFor(Task& t, const timespec& req, UserPtr<timespec> rem) {
 
 SysResult<void> sys_clock_gettime(Task& t, clockid_t clock, UserPtr<timespec> tp) {
   Clock c = TRY(Resolve(t, clock));
+  kernel::ChargeSentryTime(t);  // the caller's clock includes this call
   return t.CopyOut(tp, FromNs(ReadNs(c)));
 }
 
@@ -202,7 +193,8 @@ SysResult<void> sys_clock_nanosleep(Task& t, clockid_t clock, int flags, UserPtr
 SysResult<int64_t> sys_times(Task& t, UserPtr<struct tms> buf) {
   if (!buf.null()) {
     const kernel::ThreadGroup& tg = t.tg();
-    CpuTimes self = ProcessTimes(tg);
+    kernel::ChargeSentryTime(t);
+    CpuTime self = ProcessCpuTime(tg);
     struct tms out {};
     out.tms_utime = static_cast<clock_t>(self.user / kNsPerTick);
     out.tms_stime = static_cast<clock_t>(self.sys / kNsPerTick);
@@ -212,23 +204,6 @@ SysResult<int64_t> sys_times(Task& t, UserPtr<struct tms> buf) {
   }
   // Linux returns jiffies since an arbitrary point; here, since boot.
   return t.kernel().UptimeNs() / kNsPerTick;
-}
-
-// Only ru_utime and ru_stime are reported; the other fields are zero.
-SysResult<void> sys_getrusage(Task& t, int who, UserPtr<struct rusage> usage) {
-  CpuTimes c;
-  switch (who) {
-    case RUSAGE_SELF: c = ProcessTimes(t.tg()); break;
-    case RUSAGE_THREAD: c = ThreadTimes(t); break;
-    case RUSAGE_CHILDREN: c = {t.tg().cutime_ns, t.tg().cstime_ns}; break;
-    default: return Err(Errno::kEINVAL);
-  }
-  struct rusage ru {};
-  ru.ru_utime = timeval{static_cast<time_t>(c.user / kNsPerSec),
-                        static_cast<suseconds_t>(c.user % kNsPerSec / 1000)};
-  ru.ru_stime = timeval{static_cast<time_t>(c.sys / kNsPerSec),
-                        static_cast<suseconds_t>(c.sys % kNsPerSec / 1000)};
-  return t.CopyOut(usage, ru);
 }
 
 }  // namespace bulwark::syscalls

@@ -3,8 +3,10 @@
 
 #include <cstring>
 
+#include "sentry/kernel/pidfd.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/kernel/task_internal.h"
+#include "sentry/syscalls/linux/sys_pidfd.h"
 #include "sentry/syscalls/linux/sys_process.h"
 
 namespace bulwark::syscalls {
@@ -39,6 +41,7 @@ struct WaitResult {
   int child_status = 0;
   uid_t uid = 0;
   uint64_t utime_ns = 0, stime_ns = 0;
+  kernel::ResourceCounts counts;  // the child's and its waited-for children's
 };
 
 bool Matches(const ThreadGroup& c, const WaitRequest& req) {
@@ -74,9 +77,12 @@ SysResult<bool> TryWait(Task& t, const WaitRequest& req, WaitResult* out) {
       }
       out->utime_ns = c->utime_ns + c->cutime_ns;
       out->stime_ns = c->stime_ns + c->cstime_ns;
+      out->counts = c->counts;
+      out->counts.Add(c->ccounts);
       if (!(req.options & WNOWAIT)) {
         tg.cutime_ns += out->utime_ns;
         tg.cstime_ns += out->stime_ns;
+        tg.ccounts.Add(out->counts);
         tg.children.erase(tg.children.begin() + static_cast<long>(i));
         t.kernel().RemoveThreadGroup(c->tgid);
       }
@@ -121,6 +127,11 @@ void FillRusage(const WaitResult& w, struct rusage* ru) {
   ru->ru_utime.tv_usec = static_cast<suseconds_t>((w.utime_ns % 1000000000) / 1000);
   ru->ru_stime.tv_sec = static_cast<time_t>(w.stime_ns / 1000000000);
   ru->ru_stime.tv_usec = static_cast<suseconds_t>((w.stime_ns % 1000000000) / 1000);
+  ru->ru_maxrss = static_cast<long>(w.counts.maxrss_kb);
+  ru->ru_minflt = static_cast<long>(w.counts.minflt);
+  ru->ru_majflt = static_cast<long>(w.counts.majflt);
+  ru->ru_nvcsw = static_cast<long>(w.counts.nvcsw);
+  ru->ru_nivcsw = static_cast<long>(w.counts.nivcsw);
 }
 
 }  // namespace
@@ -162,6 +173,7 @@ SysResult<void> sys_waitid(Task& t, int idtype, pid_t id, UserPtr<siginfo_t> inf
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return Err(Errno::kEINVAL);
   WaitRequest req;
   req.options = options;
+  bool nonblock_pidfd = false;
   switch (idtype) {
     case P_ALL: req.which = Which::kAll; break;
     case P_PID:
@@ -174,10 +186,23 @@ SysResult<void> sys_waitid(Task& t, int idtype, pid_t id, UserPtr<siginfo_t> inf
       req.which = Which::kPgid;
       req.id = id == 0 ? t.tg().pgid : id;
       break;
+    case P_PIDFD: {
+      auto pidfd = TRY(PidFdAt(t, id));
+      req.which = Which::kPid;
+      req.id = pidfd->tg()->tgid;
+      // A PIDFD_NONBLOCK pidfd waits as WNOHANG, but "nothing yet" is
+      // EAGAIN (kernel_waitid()).
+      if (pidfd->flags() & O_NONBLOCK) {
+        req.options |= WNOHANG;
+        nonblock_pidfd = true;
+      }
+      break;
+    }
     default:
-      return Err(Errno::kEINVAL);  // P_PIDFD: no pidfds yet
+      return Err(Errno::kEINVAL);
   }
   WaitResult w = TRY(DoWait(t, req));
+  if (nonblock_pidfd && w.pid == 0) return Err(Errno::kEAGAIN);
   if (!info.null()) {
     siginfo_t si;
     std::memset(&si, 0, sizeof(si));
@@ -229,6 +254,7 @@ SysResult<void> sys_setpgid(Task& t, pid_t pid, pid_t pgid) {
     if (!tg || tg->parent != &t.tg()) return Err(Errno::kESRCH);
     if (tg->sid != t.tg().sid) return Err(Errno::kEPERM);
     // A child that has exec'd can no longer be moved (setpgid(2) EACCES).
+    if (tg->did_exec) return Err(Errno::kEACCES);
     target = tg.get();
   }
   if (target->sid == target->tgid) return Err(Errno::kEPERM);  // session leader
