@@ -337,9 +337,12 @@ void Server::OpExec(int conn, std::unique_lock<std::mutex>& lock, const Json& re
     if (!pf->is_number_unsigned()) return fail("exec: preserve_fds: must be a non-negative number");
     extra = pf->get<size_t>();
   }
-  if (fds.size() != want + extra)
-    return fail("exec: stdio \"" + stdio + "\" and preserve_fds " + std::to_string(extra) +
-                " need " + std::to_string(want + extra) + " fds, got " + std::to_string(fds.size()));
+  if (fds.size() != want + extra) {
+    std::string what = "stdio \"" + stdio + "\"";
+    if (extra > 0) what += " and preserve_fds " + std::to_string(extra);
+    return fail("exec: " + what + (extra > 0 ? " need " : " needs ") + std::to_string(want + extra) +
+                " fds, got " + std::to_string(fds.size()));
+  }
   auto pj = req.find("process");
   if (pj == req.end() || !pj->is_object()) return fail("exec: process: must be an object");
   auto proc = oci::internal::ParseProcess(*pj);

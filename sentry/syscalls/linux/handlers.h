@@ -14,6 +14,8 @@
 #include "sentry/syscalls/linux/sys_memfd.h"
 #include "sentry/syscalls/linux/sys_mmap.h"
 #include "sentry/syscalls/linux/sys_open.h"
+#include "sentry/syscalls/linux/sys_pidfd.h"
+#include "sentry/syscalls/linux/sys_namespaces.h"
 #include "sentry/syscalls/linux/sys_pipe.h"
 #include "sentry/syscalls/linux/sys_poll.h"
 #include "sentry/syscalls/linux/sys_prctl.h"
@@ -35,3 +37,4 @@
 #include "sentry/syscalls/linux/sys_signalfd.h"
 #include "sentry/syscalls/linux/sys_timer.h"
 #include "sentry/syscalls/linux/sys_timerfd.h"
+#include "sentry/syscalls/linux/sys_inotify.h"
