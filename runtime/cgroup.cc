@@ -17,6 +17,17 @@ namespace {
 
 // v1 hierarchies a sandbox joins: the ones its limits and statistics use,
 // plus the freezer (clients expect a container to have one).
+// pids.max for the sandbox's host processes. The limit itself is the
+// sentry's (clone fails with EAGAIN at linux.resources.pids.limit tasks,
+// like the pids cgroup inside a runc container); on the host each task
+// costs up to three tasks (its sentry thread, its stub thread, the stub
+// process of its address space) plus a few sentry threads, so the host
+// limit is wider and only stops a sentry that went wrong.
+std::string HostPidsMax(int64_t limit) {
+  if (limit <= 0) return "max";
+  return std::to_string(3 * limit + 64);
+}
+
 constexpr std::string_view kV1Controllers[] = {"cpu", "cpuacct", "cpuset", "memory", "pids",
                                                "freezer"};
 
@@ -231,7 +242,7 @@ std::vector<std::pair<std::string, std::string>> CgroupWrites(const oci::Resourc
     }
     if (!r.cpu.cpus.empty()) w.emplace_back("cpuset.cpus", r.cpu.cpus);
     if (!r.cpu.mems.empty()) w.emplace_back("cpuset.mems", r.cpu.mems);
-    if (r.pids) w.emplace_back("pids.max", r.pids->limit <= 0 ? "max" : num(r.pids->limit));
+    if (r.pids) w.emplace_back("pids.max", HostPidsMax(r.pids->limit));
     return w;
   }
   if (m.limit) w.emplace_back("memory.limit_in_bytes", num(*m.limit));
@@ -242,7 +253,7 @@ std::vector<std::pair<std::string, std::string>> CgroupWrites(const oci::Resourc
   if (r.cpu.quota) w.emplace_back("cpu.cfs_quota_us", num(*r.cpu.quota));
   if (!r.cpu.cpus.empty()) w.emplace_back("cpuset.cpus", r.cpu.cpus);
   if (!r.cpu.mems.empty()) w.emplace_back("cpuset.mems", r.cpu.mems);
-  if (r.pids) w.emplace_back("pids.max", r.pids->limit <= 0 ? "max" : num(r.pids->limit));
+  if (r.pids) w.emplace_back("pids.max", HostPidsMax(r.pids->limit));
   return w;
 }
 

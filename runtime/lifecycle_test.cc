@@ -132,14 +132,14 @@ TEST(Cgroup, Writes) {
                {"cpu.cfs_period_us", "100000"},
                {"cpu.cfs_quota_us", "50000"},
                {"cpuset.cpus", "0"},
-               {"pids.max", "10"}}));
+               {"pids.max", "94"}}));
   EXPECT_EQ(CgroupWrites(*r, true),
             (W{{"memory.max", "1048576"},
                {"memory.swap.max", "1048576"},
                {"cpu.weight", "39"},
                {"cpu.max", "50000 100000"},
                {"cpuset.cpus", "0"},
-               {"pids.max", "10"}}));
+               {"pids.max", "94"}}));
   auto bad = ParseResourcesJson(R"({"memory":{"limit":"big"}})");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("memory.limit"), std::string::npos);

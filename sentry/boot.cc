@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
@@ -160,6 +161,19 @@ Result<void> InstallSeccomp(const BootOptions& opts) {
   return seccomp::Install(SentryPolicy(), mode);
 }
 
+// The gofer serves every file of the sandbox: if it dies (killed on the
+// host), the sandbox stops as if SIGKILLed, instead of hanging in the next
+// file operation. `fd` is a copy of the sentry's end of the gofer socket;
+// POLLHUP is reported without being asked for once the gofer's end closes.
+[[noreturn]] void WatchGofer(int fd) {
+  struct pollfd p = {fd, 0, 0};
+  while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+  }
+  LOG_ERROR("the gofer exited: stopping the sandbox");
+  fflush(nullptr);
+  _exit(128 + SIGKILL);
+}
+
 // The host terminal that is init's controlling terminal
 // (process.terminal), or null. Set before ForwardSignals starts.
 std::shared_ptr<fsimpl::host::HostFd> g_console;
@@ -244,11 +258,17 @@ int BootMain(int argc, char** argv) {
   if (!spec->hostname.empty()) kopts.hostname = spec->hostname;
   if (!spec->domainname.empty()) kopts.domainname = spec->domainname;
   kernel::Kernel k(kopts, std::move(*mf), std::move(*platform));
+  // A copy for WatchGofer, which starts once the seccomp filter is in.
+  int gofer_watch = fcntl(opts.gofer_fd, F_DUPFD_CLOEXEC, 3);
+  if (gofer_watch < 0) Fail("--gofer-fd: " + std::string(strerror(errno)));
   k.gofer_client = std::make_shared<gofer::Client>(UniqueFd(opts.gofer_fd));
+  if (const auto& pids = spec->linux.resources.pids; pids && pids->limit > 0)
+    k.pids_limit = static_cast<uint64_t>(pids->limit);
 
   if (auto r = EnterEmptyRoot(); !r) Fail("confine sentry: " + r.error().message);
   if (auto r = DropPrivileges(); !r) Fail("confine sentry: " + r.error().message);
   if (auto r = InstallSeccomp(opts); !r) Fail("confine sentry: seccomp: " + r.error().message);
+  std::thread(WatchGofer, gofer_watch).detach();
 
   auto notifier = fsimpl::host::Notifier::Start(k.mu);
   if (!notifier) Fail(std::string("host fd notifier: ") + ErrnoName(notifier.error()));

@@ -146,6 +146,14 @@ Result<void> SetUpMounts(kernel::Kernel& k, const oci::Spec& spec, const BootOpt
   // The root: attach point 0 of the gofer, under an overlay unless the
   // writes should reach the image.
   int root_flags = spec.root.readonly ? MS_RDONLY : 0;
+  // The sandbox's memory: the host's, or the memory limit if lower. tmpfs
+  // mounts default to half of it (tmpfs(5)), and so does the overlay's
+  // upper layer, which is in memory too (deliberate difference from runc,
+  // whose upper layer is on disk: writes fail with ENOSPC instead of the
+  // sandbox being OOM-killed).
+  uint64_t memory = host.total_memory;
+  if (auto l = spec.linux.resources.memory.limit; l && *l > 0 && static_cast<uint64_t>(*l) < memory)
+    memory = static_cast<uint64_t>(*l);
   bool overlay = opts.overlay == "tmpfs";
   auto lower = fsimpl::goferfs::CreateGoferFs(k.gofer_client, 0, overlay || spec.root.readonly, opener);
   if (!lower) return MakeError(std::string("root filesystem: ") + ErrnoName(lower.error()));
@@ -153,6 +161,7 @@ Result<void> SetUpMounts(kernel::Kernel& k, const oci::Spec& spec, const BootOpt
   if (overlay) {
     fsimpl::memfs::MemFsOptions mo;
     mo.open_special = opener;
+    mo.size_limit = memory / 2 / 4096 * 4096;
     auto o = fsimpl::memfs::CreateOverlayRoot(*lower, mo);
     if (!o) return MakeError(std::string("root overlay: ") + ErrnoName(o.error()));
     root = *o;
@@ -182,7 +191,7 @@ Result<void> SetUpMounts(kernel::Kernel& k, const oci::Spec& spec, const BootOpt
       TRY(Attach(k, m.destination, *dev, "tmpfs", m.source.empty() ? "tmpfs" : m.source, mo.flags));
       have_dev = true;
     } else if (m.type == "tmpfs") {
-      auto to = fsimpl::memfs::ParseTmpfsOptions(mo.data, host.total_memory);
+      auto to = fsimpl::memfs::ParseTmpfsOptions(mo.data, memory);
       if (!to) return MakeError(where + ": tmpfs options \"" + mo.data + "\": " + ErrnoName(to.error()));
       to->open_special = opener;
       TRY(Attach(k, m.destination, fsimpl::memfs::CreateMemFs(*to), "tmpfs",

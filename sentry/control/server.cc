@@ -284,7 +284,7 @@ Json Server::OpStats() {
     }
   }
   Json s{{"pids.current", pids},
-         {"pids.limit", pids_limit_},
+         {"pids.limit", k_.pids_limit},
          {"memory.usage", k_.memory_file().Populated()},
          {"cpu.usage.total", user + sys},
          {"cpu.usage.user", user},
@@ -296,7 +296,7 @@ Json Server::OpStats() {
 Json Server::OpUpdate(const Json& req) {
   auto it = req.find("resources");
   if (it == req.end() || !it->is_object()) return Fail("update: resources: must be an object");
-  uint64_t limit = pids_limit_;
+  uint64_t limit = k_.pids_limit;
   if (auto p = it->find("pids"); p != it->end() && !p->is_null()) {
     if (!p->is_object()) return Fail("update: resources.pids: must be an object");
     if (auto l = p->find("limit"); l != p->end() && !l->is_null()) {
@@ -305,7 +305,7 @@ Json Server::OpUpdate(const Json& req) {
       limit = v <= 0 ? 0 : static_cast<uint64_t>(v);  // 0 or -1: unlimited
     }
   }
-  pids_limit_ = limit;
+  k_.pids_limit = limit;
   resources_ = *it;
   return Ok();
 }
@@ -352,10 +352,9 @@ void Server::OpExec(int conn, std::unique_lock<std::mutex>& lock, const Json& re
     if (msg.starts_with("config.json: ")) msg = msg.substr(13);
     return fail("exec: " + msg);
   }
-  if (pids_limit_ != 0) {
-    uint64_t live = 0;
-    for (const auto& [p, tg] : k_.thread_groups()) live += !tg->zombie;
-    if (live >= pids_limit_) return fail("exec: pids limit reached (" + std::to_string(pids_limit_) + ")");
+  if (k_.pids_limit != 0) {
+    if (static_cast<uint64_t>(k_.live_threads()) >= k_.pids_limit)
+      return fail("exec: pids limit reached (" + std::to_string(k_.pids_limit) + ")");
   }
   auto task = factory_(*proc, std::move(fds), terminal);
   if (!task) return fail(task.error().message);

@@ -87,7 +87,6 @@ class Server {
   bool boot_error_delivered_ = false;
   std::unique_ptr<kernel::Task> init_;  // until started
   bool started_ = false;
-  uint64_t pids_limit_ = 0;
   nlohmann::json resources_;
   // CPU time of exec'd processes the server reaped (ns).
   uint64_t reaped_utime_ns_ = 0, reaped_stime_ns_ = 0;

@@ -91,6 +91,12 @@ class Kernel {
   bool paused = false;
   std::condition_variable resume_cv;
 
+  // linux.resources.pids.limit (0: none), set at boot and by the control
+  // "update": like the pids cgroup, clone fails with EAGAIN once this many
+  // tasks (threads) exist. Guarded by mu.
+  uint64_t pids_limit = 0;
+  int live_threads() const { return live_threads_; }
+
   // Futex waiters of every address space (futex.h). Guarded by the lock.
   FutexTable& futexes() { return futexes_; }
   // Gives a task a new tid (a non-leader thread taking over its leader's

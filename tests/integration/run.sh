@@ -488,7 +488,7 @@ t_lifecycle_cgroups() {
   lc_create
   expect_rc 0
   [ "$(cat "$cg/memory.limit_in_bytes" 2>/dev/null)" = 67108864 ] || fail "memory limit not set"
-  [ "$(cat "/sys/fs/cgroup/pids/bulwark-it/$ID/pids.max" 2>/dev/null)" = 100 ] || fail "pids.max not set"
+  [ "$(cat "/sys/fs/cgroup/pids/bulwark-it/$ID/pids.max" 2>/dev/null)" = 364 ] || fail "pids.max not 3*100+64 (runtime/cgroup.cc HostPidsMax)"
   grep -qx "$(cat "$PID_FILE")" "$cg/cgroup.procs" 2>/dev/null || fail "sentry not in $cg"
   lc update --memory 32m "$ID"
   expect_rc 0

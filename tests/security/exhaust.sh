@@ -14,8 +14,6 @@ SUITE=exhaust
 # shellcheck source=common.sh
 source "$(dirname "$0")/common.sh"
 
-KNOWN_FAILURES[exhaust-pids-forkbomb]="the sentry aborts when pthread_create fails (Kernel::StartTask), so fork never returns EAGAIN"
-KNOWN_FAILURES[exhaust-tmpfs-memory-limit]="the root overlay's upper layer has no size bound: the sandbox is OOM-killed instead of ENOSPC"
 
 CGROUP_PARENT=bulwark-sec
 # cgroup_filter JQ: the resources JQ (an object) under a cgroup of this case.

@@ -18,10 +18,7 @@ FILTERS=("$@")
 source "$REPO/tests/lib/harness.sh"
 harness_setup faults true
 
-# The sentry notices a dead gofer only when it next sends it a request.
-KNOWN_FAILURES[fault-gofer-created]="the sentry does not watch the gofer's socket: it lives on after the gofer died, status created"
-KNOWN_FAILURES[fault-gofer-busy]="the sentry does not watch the gofer's socket: run hangs while init runs on"
-KNOWN_FAILURES[fault-gofer-io]="the sentry does not watch the gofer's socket: run hangs (init's reads need no gofer request)"
+# The sentry watches its gofer socket: a dead gofer stops the sandbox.
 
 # How long a killed sandbox's `run` may take to return before it counts as
 # hung.

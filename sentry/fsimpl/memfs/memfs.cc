@@ -270,6 +270,7 @@ SysResult<uint32_t> ParseUint(std::string_view s, int base) {
 
 SysResult<MemFsOptions> ParseTmpfsOptions(std::string_view data, uint64_t total_memory) {
   MemFsOptions opts;
+  opts.size_limit = total_memory / 2 / kPageSize * kPageSize;
   while (!data.empty()) {
     size_t comma = data.find(',');
     std::string_view opt = data.substr(0, comma);

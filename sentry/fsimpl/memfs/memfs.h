@@ -40,7 +40,9 @@ struct MemFsOptions {
 
 // Parses tmpfs mount data ("size=64m,nr_inodes=1k,mode=755,uid=0,gid=0"):
 // sizes take k/m/g suffixes or a trailing '%' of `total_memory`. Unknown
-// options are EINVAL, as tmpfs(5) rejects them.
+// options are EINVAL, as tmpfs(5) rejects them. Without size= or
+// nr_blocks= the size is half of `total_memory`, tmpfs(5)'s default (0:
+// unlimited).
 SysResult<MemFsOptions> ParseTmpfsOptions(std::string_view data, uint64_t total_memory);
 
 // A new empty filesystem; returns its root directory.

@@ -294,6 +294,8 @@ TEST(TmpfsOptions, Parse) {
   EXPECT_EQ(ParseTmpfsOptions("size=50%", 1000 * 4096)->size_limit, 500u * 4096);
   EXPECT_EQ(ParseTmpfsOptions("size=100", 0)->size_limit, 4096u);
   EXPECT_EQ(ParseTmpfsOptions("", 0)->size_limit, 0u);
+  // No size=: half of the memory (tmpfs(5)).
+  EXPECT_EQ(ParseTmpfsOptions("mode=755", 1000 * 4096)->size_limit, 500u * 4096);
   EXPECT_EQ(ParseTmpfsOptions("bogus=1", 0).error(), Errno::kEINVAL);
   EXPECT_EQ(ParseTmpfsOptions("size=12q", 0).error(), Errno::kEINVAL);
   EXPECT_EQ(ParseTmpfsOptions("mode=9", 0).error(), Errno::kEINVAL);

@@ -135,24 +135,27 @@ SysResult<void> sys_setpriority(Task& t, int which, int who, int niceval) {
   niceval = std::clamp(niceval, kMinNice, kMaxNice);
   const kernel::Credentials& c = t.creds();
   // set_one_prio(): the last failure wins; a success only clears ESRCH.
-  std::optional<Errno> error = Errno::kESRCH;
+  Errno error = Errno::kESRCH;
+  bool failed = true;
   for (kernel::ThreadGroup* tg : targets) {
     const kernel::Task* leader = tg->Leader();
     const kernel::Credentials& tc = leader ? leader->creds() : c;
     if (tc.ruid != c.euid && tc.euid != c.euid && !c.HasCap(CAP_SYS_NICE)) {
       error = Errno::kEPERM;
+      failed = true;
       continue;
     }
     uint64_t nice_rlim = static_cast<uint64_t>(20 - niceval);
     if (niceval < tg->nice && nice_rlim > tg->rlimits[RLIMIT_NICE].cur &&
         !c.HasCap(CAP_SYS_NICE)) {
       error = Errno::kEACCES;
+      failed = true;
       continue;
     }
     tg->nice = niceval;
-    if (error == Errno::kESRCH) error.reset();
+    if (error == Errno::kESRCH) failed = false;
   }
-  if (error) return Err(*error);
+  if (failed) return Err(error);
   return {};
 }
 
