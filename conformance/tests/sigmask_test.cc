@@ -155,6 +155,26 @@ TEST(Sigtimedwait, ReturnsQueuedSignalWithInfo) {
   EXPECT_EQ(info.si_pid, getpid());
 }
 
+// SIGWINCH is ignored by default, but it was blocked before the wait, so
+// it is queued for sigtimedwait rather than discarded (sig_ignored() checks
+// the mask from before the wait too).
+TEST(Sigtimedwait, DefaultIgnoredSignalArrivingDuringWait) {
+  ScopedSignalMask block(SIG_BLOCK, SIGWINCH);
+  pid_t parent = getpid();
+  fflush(nullptr);
+  pid_t pid = fork();
+  ASSERT_THAT(pid, SyscallSucceeds());
+  if (pid == 0) {
+    WaitUntilSleeping(parent);
+    kill(parent, SIGWINCH);
+    _exit(0);
+  }
+  sigset_t s = SetOf(SIGWINCH);
+  struct timespec ts = {30, 0};
+  EXPECT_THAT(sigtimedwait(&s, nullptr, &ts), SyscallSucceedsWithValue(SIGWINCH));
+  WaitStatus(pid);
+}
+
 TEST(Sigtimedwait, TimeoutIsEAGAIN) {
   ScopedSignalMask block(SIG_BLOCK, SIGUSR1);
   sigset_t s = SetOf(SIGUSR1);

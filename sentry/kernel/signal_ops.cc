@@ -26,7 +26,7 @@ bool HandlerIsDefault(const ThreadGroup& tg, int sig) {
 // signal that `target` blocks is never ignored at generation: it is queued,
 // and discarded at delivery only if still ignored then (kernel/signal.c).
 bool Ignored(const ThreadGroup& tg, int sig, const Task* target) {
-  if (target != nullptr && (target->sigmask & SigBit(sig))) return false;
+  if (target != nullptr && ((target->sigmask | target->real_blocked) & SigBit(sig))) return false;
   uint64_t h = tg.handlers->actions[sig].handler;
   if (h == reinterpret_cast<uint64_t>(SIG_IGN)) return true;
   return h == reinterpret_cast<uint64_t>(SIG_DFL) &&

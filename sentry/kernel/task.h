@@ -102,6 +102,9 @@ class Task {
 
   // --- Signals ---
   SigSet sigmask = 0;
+  // The mask before rt_sigtimedwait unblocked the signals it waits for
+  // (Linux's real_blocked): still counts as blocked for sig_ignored().
+  SigSet real_blocked = 0;
   SigSet saved_sigmask = 0;  // restored after sigsuspend/ppoll/pselect
   bool restore_saved_sigmask = false;
   PendingSignals pending;  // thread-directed

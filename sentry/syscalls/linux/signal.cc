@@ -223,20 +223,24 @@ SysResult<int> sys_rt_sigtimedwait(Task& t, UserPtr<SigSet> set, UserPtr<siginfo
   // (sigtimedwait(2)); they are then taken without running a handler.
   SigSet saved = t.sigmask;
   t.sigmask &= ~wanted;
+  t.real_blocked = saved;
   siginfo_t info;
   while (true) {
     if (t.pending.Dequeue(wanted, &info) || t.tg().pending.Dequeue(wanted, &info)) {
       t.sigmask = saved;
+      t.real_blocked = 0;
       if (!uinfo.null()) TRY(t.CopyOut(uinfo, info));
       return info.si_signo;
     }
     auto r = t.Block(dl);
     if (!r) {
       t.sigmask = saved;
+      t.real_blocked = 0;
       if (r.error() == Errno::kETIMEDOUT) return Err(Errno::kEAGAIN);
       // Interrupted by a signal not in the set.
       if (!((t.pending.set | t.tg().pending.set) & wanted)) return Err(Errno::kEINTR);
       t.sigmask &= ~wanted;
+      t.real_blocked = saved;
     }
   }
 }
