@@ -18,8 +18,8 @@ echo "== security tests"
 for t in run exhaust faults; do
   BULWARK=$PWD/build/bulwark bash tests/security/$t.sh || status=1
 done
-echo "== fuzzers (20 s each)"
-bash tests/fuzz/run.sh 20 || status=1
+echo "== fuzzers (10 s each)"
+bash tests/fuzz/run.sh 10 || status=1
 echo "== conformance suite"
 BULWARK=$PWD/build/bulwark conformance/run --platform ptrace || status=1
 # Issue 4's Debian-userland tests (tests/debian): builds or reuses the cached
