@@ -523,6 +523,53 @@ t_lifecycle_exec() {
   expect_rc 0
 }
 
+# process.terminal with --console-socket: the pty master arrives at a
+# receiver (what conmon and the containerd shim do) as one SCM_RIGHTS fd,
+# and the container's output comes through it with the terminal's output
+# processing (\n -> \r\n).
+t_lifecycle_terminal() {
+  set_filter '.process.terminal = true'
+  ARGS=(sh -c 'test -t 0 && test -t 1 && echo term-ok')
+  local sock=$CASE_DIR/console.sock
+  python3 - "$sock" >"$CASE_DIR/tty.out" 2>&1 <<'PY' &
+import array, os, select, socket, sys, time
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(1)
+conn, _ = srv.accept()
+fds = array.array("i")
+msg, anc, _, _ = conn.recvmsg(4096, socket.CMSG_SPACE(8))
+for level, kind, data in anc:
+    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+        fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
+print("fds=%d isatty=%s payload=%s" % (len(fds), fds and os.isatty(fds[0]), msg.decode()), flush=True)
+out = b""
+end = time.time() + 30  # a guard against a hang, not a speed check
+while fds and time.time() < end and b"term-ok" not in out:
+    if select.select([fds[0]], [], [], 0.5)[0]:
+        try:
+            data = os.read(fds[0], 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+print(repr(out), flush=True)
+PY
+  local recv=$! i
+  for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+  lc_create --console-socket "$sock"
+  expect_rc 0
+  lc start "$ID"
+  expect_rc 0
+  wait "$recv"
+  grep -q '^fds=1 isatty=True payload=' "$CASE_DIR/tty.out" || fail "receiver: $(cat "$CASE_DIR/tty.out")"
+  grep -qF "term-ok\\r\\n" "$CASE_DIR/tty.out" || fail "terminal output: $(cat "$CASE_DIR/tty.out")"
+  wait_status stopped
+  lc delete "$ID"
+  expect_rc 0
+}
+
 # --preserve-fds N: the runtime's fds 3..3+N-1 become the container's;
 # any other inherited fd stays outside.
 t_preserve_fds() {
@@ -605,7 +652,8 @@ CASES=(
   error-unknown-platform spec-refuses-overwrite version
   lifecycle-states lifecycle-exit-status lifecycle-signal-exit lifecycle-missing-executable
   lifecycle-log-json lifecycle-stale-state lifecycle-hooks lifecycle-cgroups lifecycle-exec
-  lifecycle-list-and-config-file lifecycle-concurrent lifecycle-features preserve-fds
+  lifecycle-list-and-config-file lifecycle-concurrent lifecycle-features lifecycle-terminal
+  preserve-fds
 )
 for c in "${CASES[@]}"; do run_case "$c"; done
 
