@@ -117,15 +117,8 @@ TEST(Poll, InterruptedBySignalIsEINTR) {
   got = 0;
   ScopedSigaction sa(SIGUSR1, [](int) { got = 1; });
   Pipe p = MakePipe();
-  pid_t parent = getpid();
-  fflush(nullptr);
-  pid_t pid = fork();
+  pid_t pid = SignalWhenBlocked(getpid(), SIGUSR1);
   ASSERT_THAT(pid, SyscallSucceeds());
-  if (pid == 0) {
-    WaitUntilSleeping(parent);
-    kill(parent, SIGUSR1);
-    _exit(0);
-  }
   struct pollfd pfd = {p.r.get(), POLLIN, 0};
   EXPECT_THAT(poll(&pfd, 1, 30000), SyscallFailsWithErrno(EINTR));
   EXPECT_EQ(got, 1);

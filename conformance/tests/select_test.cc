@@ -105,15 +105,8 @@ TEST(Select, InterruptedBySignalIsEINTR) {
   static volatile sig_atomic_t got;
   got = 0;
   ScopedSigaction sa(SIGUSR2, [](int) { got = 1; });
-  pid_t parent = getpid();
-  fflush(nullptr);
-  pid_t pid = fork();
+  pid_t pid = SignalWhenBlocked(getpid(), SIGUSR2);
   ASSERT_THAT(pid, SyscallSucceeds());
-  if (pid == 0) {
-    WaitUntilSleeping(parent);
-    kill(parent, SIGUSR2);
-    _exit(0);
-  }
   struct timeval tv = {30, 0};
   EXPECT_THAT(select(0, nullptr, nullptr, nullptr, &tv), SyscallFailsWithErrno(EINTR));
   EXPECT_EQ(got, 1);

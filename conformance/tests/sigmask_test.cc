@@ -128,15 +128,8 @@ TEST(Sigsuspend, WakesOnSignalFromChild) {
   g_count = 0;
   ScopedSigaction sa(SIGUSR2, CountHandler);
   ScopedSignalMask block(SIG_BLOCK, SIGUSR2);
-  pid_t parent = getpid();
-  fflush(nullptr);
-  pid_t pid = fork();
+  pid_t pid = SignalWhenBlocked(getpid(), SIGUSR2);
   ASSERT_THAT(pid, SyscallSucceeds());
-  if (pid == 0) {
-    WaitUntilSleeping(parent);
-    kill(parent, SIGUSR2);
-    _exit(0);
-  }
   sigset_t empty;
   sigemptyset(&empty);
   EXPECT_THAT(sigsuspend(&empty), SyscallFailsWithErrno(EINTR));
@@ -160,15 +153,8 @@ TEST(Sigtimedwait, ReturnsQueuedSignalWithInfo) {
 // the mask from before the wait too).
 TEST(Sigtimedwait, DefaultIgnoredSignalArrivingDuringWait) {
   ScopedSignalMask block(SIG_BLOCK, SIGWINCH);
-  pid_t parent = getpid();
-  fflush(nullptr);
-  pid_t pid = fork();
+  pid_t pid = SignalWhenBlocked(getpid(), SIGWINCH);
   ASSERT_THAT(pid, SyscallSucceeds());
-  if (pid == 0) {
-    WaitUntilSleeping(parent);
-    kill(parent, SIGWINCH);
-    _exit(0);
-  }
   sigset_t s = SetOf(SIGWINCH);
   struct timespec ts = {30, 0};
   EXPECT_THAT(sigtimedwait(&s, nullptr, &ts), SyscallSucceedsWithValue(SIGWINCH));
@@ -203,15 +189,8 @@ TEST(Sigtimedwait, LowestStandardSignalFirst) {
 
 TEST(Sigtimedwait, WaitsForSignalFromChild) {
   ScopedSignalMask block(SIG_BLOCK, SIGUSR1);
-  pid_t parent = getpid();
-  fflush(nullptr);
-  pid_t pid = fork();
+  pid_t pid = SignalWhenBlocked(getpid(), SIGUSR1);
   ASSERT_THAT(pid, SyscallSucceeds());
-  if (pid == 0) {
-    WaitUntilSleeping(parent);
-    kill(parent, SIGUSR1);
-    _exit(0);
-  }
   sigset_t s = SetOf(SIGUSR1);
   siginfo_t info = {};
   struct timespec ts = {30, 0};
@@ -224,15 +203,8 @@ TEST(Sigtimedwait, InterruptedByOtherHandledSignal) {
   g_count = 0;
   ScopedSigaction sa(SIGUSR2, CountHandler);
   ScopedSignalMask block(SIG_BLOCK, SIGUSR1);
-  pid_t parent = getpid();
-  fflush(nullptr);
-  pid_t pid = fork();
+  pid_t pid = SignalWhenBlocked(getpid(), SIGUSR2);
   ASSERT_THAT(pid, SyscallSucceeds());
-  if (pid == 0) {
-    WaitUntilSleeping(parent);
-    kill(parent, SIGUSR2);
-    _exit(0);
-  }
   sigset_t s = SetOf(SIGUSR1);
   struct timespec ts = {30, 0};
   EXPECT_THAT(sigtimedwait(&s, nullptr, &ts), SyscallFailsWithErrno(EINTR));
