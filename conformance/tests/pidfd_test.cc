@@ -102,6 +102,20 @@ TEST(Pidfd, SendSignalBadFlagsIsEINVAL) {
               SyscallFailsWithErrno(EINVAL));
 }
 
+// A /proc/<pid> directory fd works as a process pidfd
+// (tgid_pidfd_to_pid()); a /proc/<pid>/task/<tid> one does not.
+TEST(Pidfd, SendSignalOnProcPidDir) {
+  std::string dir = "/proc/" + std::to_string(getpid());
+  FileDescriptor fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(fd.valid()) << strerror(errno);
+  EXPECT_THAT(syscall(SYS_pidfd_send_signal, fd.get(), 0, nullptr, 0), SyscallSucceeds());
+  std::string task = dir + "/task/" + std::to_string(getpid());
+  FileDescriptor tfd(open(task.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(tfd.valid()) << strerror(errno);
+  EXPECT_THAT(syscall(SYS_pidfd_send_signal, tfd.get(), 0, nullptr, 0),
+              SyscallFailsWithErrno(EBADF));
+}
+
 TEST(Pidfd, SendSignalOnOtherFdIsEBADF) {
   Pipe p = MakePipe();
   EXPECT_THAT(syscall(SYS_pidfd_send_signal, p.r.get(), 0, nullptr, 0),

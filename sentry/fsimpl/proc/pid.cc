@@ -422,6 +422,11 @@ class PidDir : public ProcDir {
     return out;
   }
 
+  // /proc/<pid> (not a task/<tid> directory): its process.
+  std::optional<pid_t> process() const {
+    return with_tasks_ ? std::optional<pid_t>(target_.tgid) : std::nullopt;
+  }
+
  protected:
   uint32_t Nlink() override { return 9; }
 
@@ -435,6 +440,11 @@ class PidDir : public ProcDir {
 std::shared_ptr<vfs::Inode> NewPidDir(const std::shared_ptr<ProcFs>& fs, Target t,
                                       bool with_tasks) {
   return std::make_shared<PidDir>(fs, t, with_tasks);
+}
+
+std::optional<pid_t> ProcessOfPidDir(const vfs::Inode& ino) {
+  auto* dir = dynamic_cast<const PidDir*>(&ino);
+  return dir ? dir->process() : std::nullopt;
 }
 
 }  // namespace bulwark::fsimpl::proc

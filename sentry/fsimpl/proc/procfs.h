@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sentry/vfs/inode.h"
@@ -23,5 +24,9 @@ struct ProcOptions {
 // is read by the boot code beforehand and passed in as `host_cpuinfo`.
 std::shared_ptr<vfs::Inode> CreateProcFs(kernel::Kernel& kernel, std::string host_cpuinfo,
                                          ProcOptions options = {});
+
+// The process a /proc/<pid> directory stands for (not /proc/<pid>/task/
+// <tid>): pidfd_send_signal(2) accepts an fd of one (tgid_pidfd_to_pid()).
+std::optional<pid_t> ProcessOfPidDir(const vfs::Inode& ino);
 
 }  // namespace bulwark::fsimpl::proc

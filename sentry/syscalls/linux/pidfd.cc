@@ -3,6 +3,7 @@
 #include <linux/capability.h>
 #include <sys/pidfd.h>
 
+#include "sentry/fsimpl/proc/procfs.h"
 #include "sentry/kernel/pidfd.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/syscalls/linux/fs_util.h"
@@ -66,7 +67,20 @@ SysResult<int> sys_pidfd_open(Task& t, pid_t pid, unsigned flags) {
 SysResult<void> sys_pidfd_send_signal(Task& t, GuestFd pidfd, int sig, UserPtr<siginfo_t> uinfo,
                                       unsigned flags) {
   if (flags != 0) return Err(Errno::kEINVAL);
-  auto file = TRY(PidFdAt(t, pidfd.value));
+  std::shared_ptr<kernel::PidFdFile> file;
+  if (auto f = PidFdAt(t, pidfd.value)) {
+    file = std::move(*f);
+  } else {
+    // An fd of a /proc/<pid> directory names that process too
+    // (tgid_pidfd_to_pid()); ESRCH once it has been reaped.
+    std::shared_ptr<vfs::FileDescription> any = TRY(t.fds().Get(pidfd.value));
+    std::optional<pid_t> pid;
+    if (any->path().valid()) pid = fsimpl::proc::ProcessOfPidDir(any->path().ino());
+    if (!pid) return Err(f.error());
+    auto tg = t.kernel().ThreadGroupByPid(*pid);
+    if (!tg) return Err(Errno::kESRCH);
+    file = std::make_shared<kernel::PidFdFile>(std::move(tg), 0, 0);
+  }
   if (sig < 0 || sig > kernel::kNumSignals) return Err(Errno::kEINVAL);
   kernel::PidFdFile& p = *file;
   kernel::ThreadGroup& tg = *p.tg();
