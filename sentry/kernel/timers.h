@@ -119,8 +119,11 @@ struct PosixTimer {
   int signo = SIGALRM;
   sigval value{};
   pid_t tid = 0;  // SIGEV_THREAD_ID: the thread to signal
-  // Expirations that found the previous signal still queued (added to its
-  // si_overrun), and the overrun of the last signal (timer_getoverrun).
+  // The si_overrun of the newest signal (still queued, or taken since), and
+  // of the one before it. timer_getoverrun reports the last signal taken
+  // (Linux's it_overrun_last, set at dequeue): `overrun_newest` once no
+  // signal of the timer is queued any more, `overrun_last` while one is.
+  int overrun_newest = 0;
   int overrun_last = 0;
   std::unique_ptr<Timer> timer;
 };

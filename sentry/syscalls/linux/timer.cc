@@ -3,9 +3,9 @@
 //   wall-clock time (no CPU-time accounting yet); other processes' CPU
 //   clocks (negative clock ids) are EINVAL.
 // * Timers are not deleted by execve (no exec hook yet).
-// * si_overrun and timer_getoverrun count the expirations that found the
-//   previous signal still queued, updated when they happen rather than
-//   when the signal is dequeued.
+// * si_overrun counts the expirations that found the previous signal still
+//   queued (added when they happen); timer_getoverrun reports the overrun
+//   of the last signal taken, as Linux does.
 #include <climits>
 #include <cstring>
 
@@ -45,14 +45,16 @@ void Fire(kernel::Kernel& k, kernel::ThreadGroup& tg, PosixTimer& pt, uint64_t c
     // expirations as overruns.
     int64_t o = static_cast<int64_t>(queued->si_overrun) + add;
     queued->si_overrun = static_cast<int>(std::min<int64_t>(o, INT_MAX));
-    pt.overrun_last = queued->si_overrun;
+    pt.overrun_newest = queued->si_overrun;
     return;
   }
+  // The previous signal was taken with the overrun it had then.
+  pt.overrun_last = pt.overrun_newest;
   siginfo_t info = kernel::MakeSigInfo(pt.signo, SI_TIMER);
   info.si_timerid = pt.id;
   info.si_overrun = add - 1;
   info.si_value = pt.value;
-  pt.overrun_last = info.si_overrun;
+  pt.overrun_newest = info.si_overrun;
   if (target) {
     kernel::SendThreadSignal(*target, info);
   } else {
@@ -164,7 +166,7 @@ SysResult<void> sys_timer_settime(Task& t, int timerid, int flags, UserPtr<itime
     if (deadline <= 0) deadline = 1;
   }
   pt->timer->Set(deadline, kernel::ToNs(its.it_interval));
-  pt->overrun_last = 0;
+  pt->overrun_last = pt->overrun_newest = 0;
   if (!old_value.null()) TRY(t.CopyOut(old_value, old));
   return {};
 }
@@ -176,7 +178,9 @@ SysResult<void> sys_timer_gettime(Task& t, int timerid, UserPtr<itimerspec> curr
 
 SysResult<int> sys_timer_getoverrun(Task& t, int timerid) {
   PosixTimer* pt = TRY(Lookup(t, timerid));
-  return pt->overrun_last;
+  kernel::Task* target = pt->notify == SIGEV_THREAD_ID ? t.kernel().TaskByTid(pt->tid) : nullptr;
+  bool queued = QueuedSignal(target ? target->pending : t.tg().pending, pt->id) != nullptr;
+  return queued ? pt->overrun_last : pt->overrun_newest;
 }
 
 SysResult<void> sys_timer_delete(Task& t, int timerid) {
