@@ -352,10 +352,8 @@ void Server::OpExec(int conn, std::unique_lock<std::mutex>& lock, const Json& re
     if (msg.starts_with("config.json: ")) msg = msg.substr(13);
     return fail("exec: " + msg);
   }
-  if (k_.pids_limit != 0) {
-    if (static_cast<uint64_t>(k_.live_threads()) >= k_.pids_limit)
-      return fail("exec: pids limit reached (" + std::to_string(k_.pids_limit) + ")");
-  }
+  if (k_.AtPidsLimit())
+    return fail("exec: pids limit reached (" + std::to_string(k_.pids_limit) + ")");
   auto task = factory_(*proc, std::move(fds), terminal);
   if (!task) return fail(task.error().message);
   std::shared_ptr<kernel::ThreadGroup> tg = (*task)->tg_ptr();

@@ -95,7 +95,9 @@ class Kernel {
   // "update": like the pids cgroup, clone fails with EAGAIN once this many
   // tasks (threads) exist. Guarded by mu.
   uint64_t pids_limit = 0;
-  int live_threads() const { return live_threads_; }
+  bool AtPidsLimit() const {
+    return pids_limit != 0 && static_cast<uint64_t>(live_threads_) >= pids_limit;
+  }
 
   // Futex waiters of every address space (futex.h). Guarded by the lock.
   FutexTable& futexes() { return futexes_; }

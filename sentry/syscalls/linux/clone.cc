@@ -64,8 +64,7 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   if (tid < 0) return Err(Errno::kEAGAIN);
   if (OverProcessLimit(t)) return Err(Errno::kEAGAIN);
   // The pids cgroup's check (pids_can_fork), on the sandbox's own tasks.
-  if (k.pids_limit != 0 && static_cast<uint64_t>(k.live_threads()) >= k.pids_limit)
-    return Err(Errno::kEAGAIN);
+  if (k.AtPidsLimit()) return Err(Errno::kEAGAIN);
 
   bool thread = (f & CLONE_THREAD) != 0;
   std::shared_ptr<ThreadGroup> tg;
