@@ -35,6 +35,13 @@ for d in "$(cd .. && pwd)/shared/clients" /work/shared/clients; do
   [ -f "$d/podman-smoke.sh" ] && { clients=$d; break; }
 done
 if [ -n "$clients" ]; then
+  # The -t checks run the client under script(1), which starts it with
+  # $SHELL -c, or /bin/sh when SHELL is unset (as in CI). dash forks
+  # `timeout` instead of exec'ing it; timeout then moves itself and the
+  # client into a background process group of the pty, and the client's
+  # tcsetattr stops it with SIGTTOU. runc hangs there too. bash execs it,
+  # so timeout stays the session leader in the foreground.
+  export SHELL=/bin/bash
   bash "$clients/podman-smoke.sh" "$PWD/build/bulwark" || status=1
   bash "$clients/containerd-smoke.sh" "$PWD/build/bulwark" || status=1
 else
