@@ -45,6 +45,14 @@ CONFORMANCE_CHILD_MODE(sigstate) {
   return 0;
 }
 
+// Waits until fd argv[2] reaches EOF, then exits 0.
+CONFORMANCE_CHILD_MODE(waitfd) {
+  char c;
+  while (read(atoi(argv[2]), &c, 1) > 0) {
+  }
+  return 0;
+}
+
 // Prints its pid and parent pid.
 CONFORMANCE_CHILD_MODE(ids) {
   printf("%d %d", getpid(), getppid());
@@ -254,6 +262,61 @@ TEST(Execveat, BadFlagIsEINVAL) {
   const char* argv[] = {"x", nullptr};
   EXPECT_THAT(syscall(SYS_execveat, AT_FDCWD, SelfPath().c_str(), argv, environ, 0x1),
               SyscallFailsWithErrno(EINVAL));
+}
+
+// ETXTBSY (execve(2), open(2), truncate(2)): a running executable cannot
+// be opened for writing or truncated, and a file open for writing cannot
+// be executed.
+TEST(Execve, RunningExecutableOpenForWriteIsETXTBSY) {
+  EXPECT_THAT(open("/proc/self/exe", O_WRONLY), SyscallFailsWithErrno(ETXTBSY));
+  EXPECT_THAT(open("/proc/self/exe", O_RDWR), SyscallFailsWithErrno(ETXTBSY));
+  EXPECT_THAT(truncate("/proc/self/exe", 0), SyscallFailsWithErrno(ETXTBSY));
+  FileDescriptor fd(open("/proc/self/exe", O_RDONLY));
+  EXPECT_TRUE(fd.valid()) << strerror(errno);
+}
+
+TEST(Execve, FileOpenForWriteIsETXTBSY) {
+  TempDir dir;
+  std::string path = dir.Join("copy");
+  {
+    FileDescriptor self(open("/proc/self/exe", O_RDONLY));
+    ASSERT_TRUE(self.valid());
+    ASSERT_TRUE(WriteFile(path, ReadAll(self.get())));
+  }
+  ASSERT_THAT(chmod(path.c_str(), 0755), SyscallSucceeds());
+  const char* argv[] = {"x", nullptr};
+  {
+    FileDescriptor w(open(path.c_str(), O_WRONLY));
+    ASSERT_TRUE(w.valid()) << strerror(errno);
+    EXPECT_THAT(execve(path.c_str(), const_cast<char**>(argv), environ),
+                SyscallFailsWithErrno(ETXTBSY));
+  }
+  // Closed: the copy runs, and while it runs it cannot be opened for
+  // writing. `exec_done` (close-on-exec) reaches EOF once the exec worked.
+  Pipe release = MakePipe();
+  int exec_done[2];
+  ASSERT_THAT(pipe2(exec_done, O_CLOEXEC), SyscallSucceeds());
+  fflush(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(exec_done[0]);
+    release.w.reset();
+    std::string fd = std::to_string(release.r.get());
+    const char* a[] = {path.c_str(), "--child-waitfd", fd.c_str(), nullptr};
+    execve(path.c_str(), const_cast<char**>(a), environ);
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  close(exec_done[1]);
+  char c;
+  EXPECT_EQ(read(exec_done[0], &c, 1), 0);
+  close(exec_done[0]);
+  EXPECT_THAT(open(path.c_str(), O_WRONLY), SyscallFailsWithErrno(ETXTBSY));
+  release.w.reset();
+  EXPECT_TRUE(ExitedWith(WaitStatus(pid), 0));
+  // Writable again once the process has exited.
+  FileDescriptor w(open(path.c_str(), O_WRONLY));
+  EXPECT_TRUE(w.valid()) << strerror(errno);
 }
 
 }  // namespace

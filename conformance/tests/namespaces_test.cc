@@ -1,6 +1,6 @@
 // Namespaces as the application sees them: /proc/self/ns links, unshare(2),
 // setns(2), and the isolation of UTS names.
-// syscalls: unshare setns shmget
+// syscalls: unshare setns shmget clone
 #include <sched.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
@@ -117,6 +117,20 @@ TEST(Namespaces, SetnsWrongTypeIsEINVAL) {
 TEST(Namespaces, SetnsOnRegularFileIsEINVAL) {
   FileDescriptor fd(open("/dev/null", O_RDONLY));
   EXPECT_THAT(setns(fd.get(), 0), SyscallFailsWithErrno(EINVAL));
+}
+
+// clone(2) with CLONE_NEWUTS: the child starts in a new UTS namespace.
+TEST(Namespaces, CloneNewUts) {
+  struct utsname before;
+  ASSERT_THAT(uname(&before), SyscallSucceeds());
+  fflush(nullptr);
+  long pid = syscall(SYS_clone, CLONE_NEWUTS | SIGCHLD, 0, 0, 0, 0);
+  if (pid == 0) _exit(sethostname("conformance-clone", 17) == 0 ? 0 : 1);
+  ASSERT_THAT(pid, SyscallSucceeds());
+  EXPECT_TRUE(ExitedWith(WaitStatus(static_cast<pid_t>(pid)), 0));
+  struct utsname after;
+  ASSERT_THAT(uname(&after), SyscallSucceeds());
+  EXPECT_STREQ(before.nodename, after.nodename);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // pidfds: pidfd_open(2), pidfd_send_signal(2), pidfd_getfd(2), poll(2) on
 // a pidfd, waitid(P_PIDFD).
-// syscalls: pidfd_open pidfd_send_signal pidfd_getfd waitid
+// syscalls: pidfd_open pidfd_send_signal pidfd_getfd waitid clone clone3
+#include <linux/sched.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include "util/test_util.h"
@@ -196,6 +198,108 @@ TEST(Pidfd, WaitidOnOtherFdIsEBADF) {
   siginfo_t info = {};
   EXPECT_THAT(waitid(static_cast<idtype_t>(P_PIDFD), p.r.get(), &info, WEXITED | WNOHANG),
               SyscallFailsWithErrno(EBADF));
+}
+
+// clone3(2) returning like fork(): 0 in the child (on the parent's stack).
+long Clone3(clone_args args) { return syscall(SYS_clone3, &args, sizeof(args)); }
+
+TEST(Pidfd, Clone3PidfdReportsExit) {
+  int pidfd = -1;
+  clone_args args{};
+  args.flags = CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  fflush(nullptr);
+  long pid = Clone3(args);
+  if (pid == 0) _exit(5);
+  ASSERT_THAT(pid, SyscallSucceeds());
+  FileDescriptor fd(pidfd);
+  ASSERT_TRUE(fd.valid());
+  EXPECT_EQ(fcntl(fd.get(), F_GETFD), FD_CLOEXEC);
+  pollfd pfd{fd.get(), POLLIN, 0};
+  ASSERT_THAT(poll(&pfd, 1, -1), SyscallSucceedsWithValue(1));
+  siginfo_t info = {};
+  ASSERT_THAT(waitid(static_cast<idtype_t>(P_PIDFD), fd.get(), &info, WEXITED), SyscallSucceeds());
+  EXPECT_EQ(info.si_pid, pid);
+  EXPECT_EQ(info.si_status, 5);
+}
+
+// clone(2) stores the pidfd where parent_tid points.
+TEST(Pidfd, ClonePidfdThroughParentTid) {
+  int pidfd = -1;
+  fflush(nullptr);
+  long pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0);
+  if (pid == 0) _exit(6);
+  ASSERT_THAT(pid, SyscallSucceeds());
+  FileDescriptor fd(pidfd);
+  ASSERT_TRUE(fd.valid());
+  // The pidfd names the child: signal 0 through it works until it is reaped.
+  EXPECT_THAT(syscall(SYS_pidfd_send_signal, fd.get(), 0, nullptr, 0), SyscallSucceeds());
+  EXPECT_TRUE(ExitedWith(WaitStatus(static_cast<pid_t>(pid)), 6));
+}
+
+TEST(Pidfd, ClonePidfdWithParentSettidIsEINVAL) {
+  int pidfd = -1;
+  EXPECT_THAT(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &pidfd, 0, 0),
+              SyscallFailsWithErrno(EINVAL));
+}
+
+TEST(Pidfd, Clone3PidfdWithDetachedIsEINVAL) {
+  int pidfd = -1;
+  clone_args args{};
+  args.flags = CLONE_PIDFD | CLONE_DETACHED;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  EXPECT_THAT(Clone3(args), SyscallFailsWithErrno(EINVAL));
+}
+
+// A child without CLONE_FILES does not get the parent's new pidfd.
+TEST(Pidfd, ClonePidfdNotInChildTable) {
+  int pidfd = -1;
+  clone_args args{};
+  args.flags = CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  fflush(nullptr);
+  long pid = Clone3(args);
+  if (pid == 0) _exit(fcntl(pidfd, F_GETFD) == -1 && errno == EBADF ? 0 : 1);
+  ASSERT_THAT(pid, SyscallSucceeds());
+  FileDescriptor fd(pidfd);
+  EXPECT_TRUE(ExitedWith(WaitStatus(static_cast<pid_t>(pid)), 0));
+}
+
+void Nop(int) {}
+
+// CLONE_CLEAR_SIGHAND: handled signals are SIG_DFL in the child, ignored
+// ones stay ignored.
+TEST(Pidfd, Clone3ClearSighand) {
+  struct sigaction sa = {}, old_usr1, old_usr2;
+  sa.sa_handler = Nop;
+  ASSERT_THAT(sigaction(SIGUSR1, &sa, &old_usr1), SyscallSucceeds());
+  sa.sa_handler = SIG_IGN;
+  ASSERT_THAT(sigaction(SIGUSR2, &sa, &old_usr2), SyscallSucceeds());
+  clone_args args{};
+  args.flags = CLONE_CLEAR_SIGHAND;
+  args.exit_signal = SIGCHLD;
+  fflush(nullptr);
+  long pid = Clone3(args);
+  if (pid == 0) {
+    struct sigaction u1, u2;
+    sigaction(SIGUSR1, nullptr, &u1);
+    sigaction(SIGUSR2, nullptr, &u2);
+    _exit(u1.sa_handler == SIG_DFL && u2.sa_handler == SIG_IGN ? 0 : 1);
+  }
+  sigaction(SIGUSR1, &old_usr1, nullptr);
+  sigaction(SIGUSR2, &old_usr2, nullptr);
+  ASSERT_THAT(pid, SyscallSucceeds());
+  EXPECT_TRUE(ExitedWith(WaitStatus(static_cast<pid_t>(pid)), 0));
+}
+
+TEST(Pidfd, Clone3ClearSighandWithSighandIsEINVAL) {
+  clone_args args{};
+  args.flags = CLONE_CLEAR_SIGHAND | CLONE_SIGHAND | CLONE_VM;
+  args.exit_signal = SIGCHLD;
+  EXPECT_THAT(Clone3(args), SyscallFailsWithErrno(EINVAL));
 }
 
 }  // namespace

@@ -64,14 +64,11 @@ SysResult<void> Exec(Task& t, const vfs::ResolveContext& ctx, const std::string&
   t.fds().CloseOnExec();
   if (t.tg().handlers.use_count() > 1)
     t.tg().handlers = std::make_shared<SignalHandlers>(*t.tg().handlers);
-  for (auto& act : t.tg().handlers->actions) {
-    // Handled signals revert to SIG_DFL; ignored ones stay ignored.
-    if (act.handler != reinterpret_cast<uint64_t>(SIG_IGN)) act = KSigAction{};
-    act.flags &= 0;
-  }
+  t.tg().handlers->Flush();
   t.altstack = stack_t{nullptr, SS_DISABLE, 0};
   t.creds().keep_caps = false;  // prctl(2): cleared on execve
   t.tg().exe = img.exe;
+  t.tg().exe_deny = img.exe_deny;
   size_t slash = path.rfind('/');
   t.comm = path.substr(slash == std::string::npos ? 0 : slash + 1, 15);
   auto& r = t.regs().regs;

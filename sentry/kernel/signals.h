@@ -27,6 +27,13 @@ static_assert(sizeof(KSigAction) == 32);
 
 struct SignalHandlers {
   std::array<KSigAction, kNumSignals + 1> actions{};  // index = signal number
+
+  // Handled signals revert to SIG_DFL, ignored ones stay ignored
+  // (flush_signal_handlers(): execve, clone3's CLONE_CLEAR_SIGHAND).
+  void Flush() {
+    for (auto& act : actions)
+      act = act.handler == 1 /* SIG_IGN */ ? KSigAction{.handler = 1} : KSigAction{};
+  }
 };
 
 // Pending signals: standard signals coalesce, real-time signals queue.

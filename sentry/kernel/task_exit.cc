@@ -64,7 +64,9 @@ void ExitTask(Task& t) {
   t.fs_.reset();
   if (!tg.tasks.empty()) return;
 
-  // Last thread: the process becomes a zombie.
+  // Last thread: the process becomes a zombie; its executable is writable
+  // again (exit_mm() drops mm->exe_file).
+  tg.exe_deny.reset();
   tg.exiting = true;
   tg.zombie = true;
   tg.pending = PendingSignals{};

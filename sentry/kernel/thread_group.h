@@ -84,6 +84,9 @@ class ThreadGroup {
 
   // The executable, for /proc/<pid>/exe.
   vfs::Path exe;
+  // Denies writes to `exe` until the process exits or execs again (Linux:
+  // mm->exe_file); shared with fork children.
+  std::shared_ptr<vfs::WriteDenial> exe_deny;
   // CPU time of exited threads and of waited-for children, in ns.
   uint64_t utime_ns = 0, stime_ns = 0, cutime_ns = 0, cstime_ns = 0;
   // getrusage(2) counters other than CPU time (kernel/rusage.h): this

@@ -124,10 +124,16 @@ SysResult<LoadedImage> LoadExecutable(kernel::Task& t, mm::MemoryManager& new_mm
     info = TRY(ParseElf(exe.head, exe.size, exe.reader));
     break;
   }
+  // The executable (not a "#!" script) cannot be written while it runs,
+  // nor run while open for writing; the ELF interpreter only while it is
+  // loaded (open_exec()'s deny_write_access()).
+  auto exe_deny = TRY(vfs::WriteDenial::Make(exe.file->path().ino().shared_from_this()));
   std::optional<Opened> interp;
   ElfInfo interp_info;
+  std::shared_ptr<vfs::WriteDenial> interp_deny;
   if (info.interp) {
     interp = TRY(Prepare(t, TRY(open(*info.interp))));
+    interp_deny = TRY(vfs::WriteDenial::Make(interp->file->path().ino().shared_from_this()));
     interp_info = TRY(ParseInterpreter(*interp));
   }
 
@@ -191,6 +197,7 @@ SysResult<LoadedImage> LoadExecutable(kernel::Task& t, mm::MemoryManager& new_mm
   out.entry = interp ? interp_image.entry : main_image.entry;
   out.rsp = stack.rsp;
   out.exe = exe.file->path();
+  out.exe_deny = std::move(exe_deny);
   return out;
 }
 

@@ -27,6 +27,7 @@ struct LoadedImage {
   uint64_t entry = 0;  // initial rip: the interpreter's entry if there is one
   uint64_t rsp = 0;    // initial rsp, pointing at argc
   vfs::Path exe;       // the ELF executable loaded (the interpreter of a script)
+  std::shared_ptr<vfs::WriteDenial> exe_deny;  // writes to `exe` fail while it runs
 };
 
 // Values of the sentry's own auxv (read at program start) passed to every

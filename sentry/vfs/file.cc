@@ -17,6 +17,7 @@ FileDescription::~FileDescription() {
   async_waiter.reset();
   // __fput(): the last reference to the description is gone.
   NotifyFile(*this, Writable() ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
+  if (write_access) write_access->PutWriteAccess();
 }
 
 void FileDescription::SetStatusFlags(int flags) {

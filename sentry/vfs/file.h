@@ -98,6 +98,10 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
   std::vector<DirEntry> dir_snapshot;
   bool dir_snapshot_valid = false;
 
+  // The inode whose write access (Inode::GetWriteAccess) the open took;
+  // the destructor gives it back. Set by vfs::OpenPrepared.
+  std::shared_ptr<Inode> write_access;
+
  private:
   Path path_;
   int flags_;

@@ -102,8 +102,47 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // vfs/fsnotify.h. Guarded by the kernel lock.
   std::vector<NotifyMark*> notify_marks;
 
+  // i_writecount: > 0 is the number of descriptions open for writing, < 0
+  // the number of running executables denying writes; opening a running
+  // executable for writing, and executing a file open for writing, fail
+  // with ETXTBSY (get_write_access()/deny_write_access()). Guarded by the
+  // kernel lock.
+  bool GetWriteAccess() {
+    if (writecount_ < 0) return false;
+    ++writecount_;
+    return true;
+  }
+  void PutWriteAccess() { --writecount_; }
+  bool WriteDenied() const { return writecount_ < 0; }
+  bool DenyWriteAccess() {
+    if (writecount_ > 0) return false;
+    --writecount_;
+    return true;
+  }
+  void AllowWriteAccess() { ++writecount_; }
+
  private:
   const uint32_t type_;
+  int writecount_ = 0;
+};
+
+// Denies writes to an inode while it lives: a process's executable
+// (mm->exe_file in Linux keeps the denial for the life of the address
+// space). Shared by processes that fork from one another.
+class WriteDenial {
+ public:
+  // ETXTBSY when the inode is open for writing.
+  static SysResult<std::shared_ptr<WriteDenial>> Make(std::shared_ptr<Inode> inode) {
+    if (!inode->DenyWriteAccess()) return Err(Errno::kETXTBSY);
+    return std::shared_ptr<WriteDenial>(new WriteDenial(std::move(inode)));
+  }
+  ~WriteDenial() { inode_->AllowWriteAccess(); }
+  WriteDenial(const WriteDenial&) = delete;
+  WriteDenial& operator=(const WriteDenial&) = delete;
+
+ private:
+  explicit WriteDenial(std::shared_ptr<Inode> inode) : inode_(std::move(inode)) {}
+  std::shared_ptr<Inode> inode_;
 };
 
 }  // namespace bulwark::vfs

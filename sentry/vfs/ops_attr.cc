@@ -100,6 +100,7 @@ SysResult<void> Truncate(const Path& p, const kernel::Credentials& creds, int64_
   if (!S_ISREG(st.mode)) return Err(Errno::kEINVAL);
   if (p.mount->ReadOnly()) return Err(Errno::kEROFS);
   TRY(CheckPermission(st, creds, kMayWrite));
+  if (p.ino().WriteDenied()) return Err(Errno::kETXTBSY);  // vfs_truncate(): get_write_access()
   R req;
   req.mask = R::kSize;
   req.size = static_cast<uint64_t>(length);

@@ -105,6 +105,10 @@ SysResult<PreparedOpen> Prepare(const ResolveContext& ctx, std::string_view path
 
   if (!(flags & O_PATH) && !out.created) {
     TRY(MayOpen(ctx, out.path, acc, flags));
+    // A running executable cannot be opened for writing (ETXTBSY), checked
+    // before O_TRUNC truncates it (handle_truncate()/get_write_access()).
+    if ((acc & kMayWrite) && out.path.ino().IsRegular() && out.path.ino().WriteDenied())
+      return Err(Errno::kETXTBSY);
     if ((flags & O_TRUNC) && out.path.ino().IsRegular()) TRY(TruncateOnOpen(ctx, out.path));
   }
   out.flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
@@ -133,7 +137,15 @@ SysResult<PreparedOpen> PrepareOpen(const ResolveContext& ctx, std::string_view 
 
 SysResult<std::shared_ptr<FileDescription>> OpenPrepared(kernel::Task& t, const PreparedOpen& p) {
   if (p.flags & O_PATH) return std::make_shared<FileDescription>(p.path, p.flags);
-  std::shared_ptr<FileDescription> f = TRY(p.path.ino().Open(t, p.path, p.flags));
+  bool write = (p.flags & O_ACCMODE) != O_RDONLY && p.path.ino().IsRegular();
+  if (write && !p.path.ino().GetWriteAccess()) return Err(Errno::kETXTBSY);
+  auto opened = p.path.ino().Open(t, p.path, p.flags);
+  if (!opened) {
+    if (write) p.path.ino().PutWriteAccess();
+    return Err(opened.error());
+  }
+  std::shared_ptr<FileDescription> f = std::move(*opened);
+  if (write) f->write_access = p.path.ino().shared_from_this();
   NotifyFile(*f, IN_OPEN);
   return f;
 }

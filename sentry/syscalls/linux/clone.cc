@@ -5,7 +5,10 @@
 #include <vector>
 
 #include "base/log.h"
+#include "sentry/kernel/pidfd.h"
 #include "sentry/kernel/signal_ops.h"
+#include "sentry/syscalls/linux/fs_util.h"
+#include "sentry/syscalls/linux/sys_namespaces.h"
 #include "sentry/syscalls/linux/sys_process.h"
 #include "sentry/syscalls/linux/sys_sched.h"
 
@@ -20,13 +23,19 @@ struct CloneRequest {
   int exit_signal = SIGCHLD;
   uint64_t stack = 0;
   UserPtr<pid_t> parent_tid, child_tid;
+  UserPtr<int> pidfd;  // CLONE_PIDFD: where the parent's pidfd number goes
   uint64_t tls = 0;
 };
+
+constexpr uint64_t kCloneClearSighand = 0x100000000ULL;  // CLONE_CLEAR_SIGHAND (clone3 only)
+constexpr uint64_t kNewNsFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+                                 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWCGROUP;
 
 constexpr uint64_t kSupportedFlags =
     CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PTRACE | CLONE_VFORK |
     CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
-    CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO;
+    CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO |
+    CLONE_PIDFD | kCloneClearSighand | kNewNsFlags;
 
 // RLIMIT_NPROC counts the tasks (threads included) of the real uid. Real
 // uid 0 and CAP_SYS_RESOURCE/CAP_SYS_ADMIN holders are exempt (copy_process:
@@ -48,13 +57,20 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   if ((f & CLONE_SIGHAND) && !(f & CLONE_VM)) return Err(Errno::kEINVAL);
   if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND)) return Err(Errno::kEINVAL);
   if ((f & CLONE_FS) && (f & CLONE_NEWNS)) return Err(Errno::kEINVAL);
+  if ((f & (CLONE_NEWUSER | CLONE_NEWPID)) && (f & (CLONE_THREAD | CLONE_PARENT)))
+    return Err(Errno::kEINVAL);
+  // CLONE_PIDFD: not for threads, not with the ignored CLONE_DETACHED
+  // (copy_process); a thread pidfd comes from pidfd_open(PIDFD_THREAD).
+  if ((f & CLONE_PIDFD) && (f & (CLONE_THREAD | CLONE_DETACHED))) return Err(Errno::kEINVAL);
+  if ((f & kCloneClearSighand) && (f & CLONE_SIGHAND)) return Err(Errno::kEINVAL);
   // Init may not create siblings (SIGNAL_UNKILLABLE).
   if ((f & CLONE_PARENT) && t.tg().parent == nullptr) return Err(Errno::kEINVAL);
   if (f & ~kSupportedFlags) {
-    // Namespaces, pidfds, cgroups: not supported inside the sandbox yet.
     LOG_WARN("clone: unsupported flags %#lx", f & ~kSupportedFlags);
     return Err(Errno::kEINVAL);
   }
+  TRY(CheckNewNamespaces(t, f & kNewNsFlags, "clone"));
+  if (f & CLONE_PIDFD) TRY(CheckFdAvailable(t));
   auto& k = t.kernel();
   ThreadGroup& ptg = t.tg();
   // A dying process or one whose threads execve is killing creates no
@@ -79,11 +95,13 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
     tg->rlimits = ptg.rlimits;
     tg->nice = ptg.nice;
     tg->exe = ptg.exe;
+    tg->exe_deny = ptg.exe_deny;
     tg->start_time_ns = k.UptimeNs();
     if (f & CLONE_SIGHAND)
       tg->handlers = ptg.handlers;
     else
       *tg->handlers = *ptg.handlers;
+    if (f & kCloneClearSighand) tg->handlers->Flush();
   }
 
   auto child = std::make_unique<Task>(k, tid, tg);
@@ -99,6 +117,7 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   child->cpu_affinity = t.cpu_affinity;  // pdeathsig starts cleared
   InheritSchedState(t, *child);
   child->nsproxy = t.nsproxy;
+  EnterNewNamespaces(*child, f);
   // A new thread sharing the address space starts without an alternate
   // signal stack; fork and vfork children inherit it (sigaltstack(2)).
   if (!((f & CLONE_VM) && !(f & CLONE_VFORK))) child->altstack = t.altstack;
@@ -115,6 +134,16 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
     if (!r) return Err(r.error());
   }
   if (f & CLONE_PARENT_SETTID) TRY(t.CopyOut(req.parent_tid, tid));
+  if (f & CLONE_PIDFD) {
+    // Installed in the parent's table after the child's copy of it
+    // (copy_files() comes first), so a child without CLONE_FILES lacks it.
+    auto pidfd = std::make_shared<kernel::PidFdFile>(tg, 0, 0);
+    int fd = TRY(t.fds().Install(std::move(pidfd), /*cloexec=*/true, FdLimit(t)));
+    if (auto r = t.CopyOut(req.pidfd, fd); !r) {
+      (void)t.fds().Remove(fd);
+      return Err(r.error());
+    }
+  }
 
   if (!thread) {
     tg->parent->children.push_back(tg);
@@ -151,6 +180,13 @@ SysResult<pid_t> sys_clone(Task& t, uint64_t flags, uint64_t stack, UserPtr<pid_
   req.parent_tid = parent_tid;
   req.child_tid = child_tid;
   req.tls = tls;
+  // clone(2) has no clone3-only flags; CLONE_PIDFD's fd goes to the
+  // parent_tid argument, so it cannot be combined with CLONE_PARENT_SETTID.
+  if (req.flags & ~uint64_t{0xffffffff}) return Err(Errno::kEINVAL);
+  if (req.flags & CLONE_PIDFD) {
+    if (req.flags & CLONE_PARENT_SETTID) return Err(Errno::kEINVAL);
+    req.pidfd = UserPtr<int>{parent_tid.addr};
+  }
   return DoClone(t, req);
 }
 
@@ -164,6 +200,10 @@ SysResult<pid_t> sys_clone3(Task& t, UserPtr<uint8_t> uargs, size_t size) {
     if (buf[i] != 0) return Err(Errno::kE2BIG);
   std::memcpy(&args, buf.data(), std::min(size, sizeof(args)));
   if (args.set_tid_size != 0 || args.cgroup != 0) return Err(Errno::kEINVAL);
+  // clone3_args_valid(): the exit signal has its own field, and the
+  // ignored CLONE_DETACHED bit is reserved.
+  if (args.flags & (CLONE_DETACHED | (0xff & ~uint64_t{0x80 /* CLONE_NEWTIME */})))
+    return Err(Errno::kEINVAL);
   if (args.exit_signal > static_cast<uint64_t>(kernel::kNumSignals)) return Err(Errno::kEINVAL);
   if ((args.stack == 0) != (args.stack_size == 0)) return Err(Errno::kEINVAL);
   if ((args.flags & (CLONE_THREAD | CLONE_PARENT)) && args.exit_signal != 0)
@@ -175,6 +215,7 @@ SysResult<pid_t> sys_clone3(Task& t, UserPtr<uint8_t> uargs, size_t size) {
   req.parent_tid = UserPtr<pid_t>{args.parent_tid};
   req.child_tid = UserPtr<pid_t>{args.child_tid};
   req.tls = args.tls;
+  req.pidfd = UserPtr<int>{args.pidfd};
   return DoClone(t, req);
 }
 

@@ -49,28 +49,37 @@ SysResult<void> sys_unshare(Task& t, uint64_t flags) {
     return Err(Errno::kEINVAL);
   if ((flags & CLONE_SIGHAND) && t.tg().handlers.use_count() > 1) return Err(Errno::kEINVAL);
   if ((flags & CLONE_VM) && t.mm_.use_count() > 1) return Err(Errno::kEINVAL);
-  if ((flags & kNewNsFlags & ~CLONE_NEWUSER) && !t.creds().HasCap(CAP_SYS_ADMIN))
-    return Err(Errno::kEPERM);
-  if (flags & kNewNsFlags & ~kSupportedNewNs) {
-    LOG_WARN("unshare: namespace flags %#lx are not supported", flags & kNewNsFlags & ~kSupportedNewNs);
-    return Err(Errno::kEINVAL);
-  }
+  TRY(CheckNewNamespaces(t, flags, "unshare"));
   // CLONE_SYSVSEM: semaphore undo lists are not kept (sysv_sem.cc), so
   // there is nothing to detach.
   if ((flags & CLONE_FS) && t.fs_.use_count() > 1) t.fs_ = t.fs().Fork();
   if ((flags & CLONE_FILES) && t.fds_.use_count() > 1) t.fds_ = t.fds().Fork();
-  if (flags & kSupportedNewNs) {
-    NsProxy& ns = OwnNamespaces(t);
-    if (flags & CLONE_NEWUTS) {
-      std::string host = kernel::HostnameOf(t), domain = kernel::DomainnameOf(t);
-      auto uts = kernel::NewNamespace(NsType::kUts);
-      uts->hostname = std::move(host);
-      uts->domainname = std::move(domain);
-      ns.ns[static_cast<int>(NsType::kUts)] = std::move(uts);
-    }
-    if (flags & CLONE_NEWIPC) ns.ns[static_cast<int>(NsType::kIpc)] = kernel::NewNamespace(NsType::kIpc);
+  EnterNewNamespaces(t, flags);
+  return {};
+}
+
+SysResult<void> CheckNewNamespaces(const Task& t, uint64_t flags, const char* caller) {
+  if ((flags & kNewNsFlags & ~CLONE_NEWUSER) && !t.creds().HasCap(CAP_SYS_ADMIN))
+    return Err(Errno::kEPERM);
+  if (flags & kNewNsFlags & ~kSupportedNewNs) {
+    LOG_WARN("%s: namespace flags %#lx are not supported", caller,
+             flags & kNewNsFlags & ~kSupportedNewNs);
+    return Err(Errno::kEINVAL);
   }
   return {};
+}
+
+void EnterNewNamespaces(Task& t, uint64_t flags) {
+  if (!(flags & kSupportedNewNs)) return;
+  NsProxy& ns = OwnNamespaces(t);
+  if (flags & CLONE_NEWUTS) {
+    std::string host = kernel::HostnameOf(t), domain = kernel::DomainnameOf(t);
+    auto uts = kernel::NewNamespace(NsType::kUts);
+    uts->hostname = std::move(host);
+    uts->domainname = std::move(domain);
+    ns.ns[static_cast<int>(NsType::kUts)] = std::move(uts);
+  }
+  if (flags & CLONE_NEWIPC) ns.ns[static_cast<int>(NsType::kIpc)] = kernel::NewNamespace(NsType::kIpc);
 }
 
 // setns(2) with a namespace file. A pidfd (Linux 5.8) is not accepted:
