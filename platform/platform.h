@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -98,11 +99,25 @@ class Context {
   virtual SysResult<void> SetFpState(const FpState& fp) = 0;
 };
 
+// A mapping the platform itself puts into every address space, at or above
+// max_user_address, where the application cannot map, unmap or change
+// anything: the host's vDSO and its data pages.
+struct SpecialMapping {
+  uint64_t start = 0, end = 0;
+  int prot = 0;            // PROT_* bits
+  const char* name = "";   // as /proc/PID/maps shows it: "[vvar]", "[vdso]", ...
+};
+
 struct Capabilities {
   // Highest application address + 1 (mappings must lie below).
   uint64_t max_user_address = 0;
   // Lowest address mmap may use.
   uint64_t min_user_address = 0x10000;
+  // The vDSO's ELF header (AT_SYSINFO_EHDR), or 0 when there is none.
+  uint64_t vdso_base = 0;
+  // The platform's own mappings in ascending order (empty without a vDSO);
+  // the platform owns the storage for its lifetime.
+  std::span<const SpecialMapping> special_mappings;
 };
 
 class Platform {

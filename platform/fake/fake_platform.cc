@@ -131,7 +131,14 @@ FakePlatform::FakePlatform(int memory_file_fd)
 Capabilities FakePlatform::Caps() const {
   Capabilities caps;
   caps.max_user_address = 0x7ff000000000;  // as ptrace
+  caps.vdso_base = vdso_base_;
+  caps.special_mappings = special_mappings_;
   return caps;
+}
+
+void FakePlatform::SetVdso(uint64_t vdso_base, std::vector<SpecialMapping> mappings) {
+  vdso_base_ = vdso_base;
+  special_mappings_ = std::move(mappings);
 }
 
 SysResult<std::unique_ptr<AddressSpace>> FakePlatform::NewAddressSpace() {

@@ -119,6 +119,9 @@ class FakePlatform final : public Platform {
   void PushStep(FakeStep step);
   // The next NewAddressSpace fails with `e`.
   void FailNextAddressSpace(Errno e);
+  // Makes Caps() report a vDSO (by default there is none). Call before the
+  // kernel uses the platform.
+  void SetVdso(uint64_t vdso_base, std::vector<SpecialMapping> mappings);
 
   int memory_file_fd() const { return memory_file_fd_; }
   // Everything created so far, in order. The pointers dangle once the
@@ -134,6 +137,8 @@ class FakePlatform final : public Platform {
   std::vector<FakeContext*> contexts_;
   Errno fail_next_{};
   bool fail_pending_ = false;
+  uint64_t vdso_base_ = 0;
+  std::vector<SpecialMapping> special_mappings_;
 };
 
 namespace fake_internal {

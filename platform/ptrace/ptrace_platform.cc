@@ -7,6 +7,8 @@
 //                          stub with only that page and the memory file (as
 //                          fd 3); per-thread tracing steps (seize, interrupt,
 //                          inject, park).
+//   vdso.cc                the host's vDSO, moved by every new stub to a
+//                          fixed place above the stub page (AT_SYSINFO_EHDR).
 //   factory.cc             the stub factory thread: forks every stub (so its
 //                          PDEATHSIG parent never exits) and reaps dead ones.
 //   stub_process.cc        one stub process per address space, its threads,
@@ -79,6 +81,8 @@ class PtracePlatform final : public Platform {
   Capabilities Caps() const override {
     Capabilities caps;
     caps.max_user_address = kMaxUserAddress;
+    caps.vdso_base = page_.vdso.ehdr;
+    caps.special_mappings = std::span<const SpecialMapping>(page_.vdso.parts, page_.vdso.count);
     return caps;
   }
 

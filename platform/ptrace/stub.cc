@@ -54,6 +54,7 @@ enum StubExit : int {
   kExitSigaction = 206,
   kExitCapset = 207,
   kExitSeccomp = 208,
+  kExitVdso = 209,
 };
 
 // The kernel's struct sigaction for rt_sigaction (not glibc's).
@@ -96,15 +97,19 @@ SysResult<StubPage> MapStubPage() {
     LOG_ERROR("ptrace: stub code is %zu bytes, more than a page", size);
     return Err(Errno::kEINVAL);
   }
+  // The page, then the vDSO's reservation: kept PROT_NONE in the sentry so
+  // that nothing of the sentry's lands where the stubs put the vDSO.
+  const StubVdso vdso = HostVdso();
+  const uint64_t total = kPageSize + vdso.len;
   for (int attempt = 0; attempt < kStubHintCount + kMapsAttempts; attempt++) {
     uint64_t hint = kMaxUserAddress + attempt * kStubHintStep;
     if (attempt >= kStubHintCount) {
       // E.g. the sentry's large memory-file mapping may cover the hints.
-      hint = FindStubAddress(ReadOwnMappings());
+      hint = FindStubAddress(ReadOwnMappings(), total);
       if (hint == 0) break;
     }
     // SAFETY: MAP_FIXED_NOREPLACE never replaces an existing mapping.
-    void* p = ::mmap(reinterpret_cast<void*>(hint), kPageSize, PROT_READ | PROT_WRITE,
+    void* p = ::mmap(reinterpret_cast<void*>(hint), total, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (p == MAP_FAILED) {
       if (errno == EEXIST) continue;  // taken (maybe just now, by another thread)
@@ -112,14 +117,16 @@ SysResult<StubPage> MapStubPage() {
     }
     // SAFETY: comparing the address only.
     if (reinterpret_cast<uint64_t>(p) != hint) {  // kernel without NOREPLACE
-      ::munmap(p, kPageSize);
+      ::munmap(p, total);
       continue;
     }
     std::memset(p, 0xcc, kPageSize);  // int3 everywhere else
     std::memcpy(p, begin, size);
-    if (::mprotect(p, kPageSize, PROT_READ | PROT_EXEC) != 0) {
+    if (::mprotect(p, kPageSize, PROT_READ | PROT_EXEC) != 0 ||
+        (vdso.len > 0 &&
+         ::mprotect(static_cast<char*>(p) + kPageSize, vdso.len, PROT_NONE) != 0)) {
       Errno e = HostErrno();
-      ::munmap(p, kPageSize);
+      ::munmap(p, total);
       return Err(e);
     }
     // `syscall` is 2 bytes and `int3` 1: the SIGTRAP stop reports rip after
@@ -129,7 +136,8 @@ SysResult<StubPage> MapStubPage() {
                     hint + syscall_offset + 3,
                     hint + park_offset,
                     hint + clone_offset,
-                    hint + clone_trap_offset};
+                    hint + clone_trap_offset,
+                    PlaceVdso(vdso, hint + kPageSize)};
   }
   LOG_ERROR("ptrace: no free page for the stub in [%#lx, %#lx)", kMaxUserAddress, kTaskSize);
   return Err(Errno::kENOMEM);
@@ -145,7 +153,7 @@ SysResult<StubPage> MapStubPage() {
 // raw syscalls, no allocation, no locks.
 // `filter`: the stub seccomp filter (stub_seccomp.h) to install last, or
 // null; this copy of it is the child's own and gets its pid patched in.
-[[noreturn]] void StubChild(uint64_t entry, int memory_file_fd, pid_t sentry_pid,
+[[noreturn]] void StubChild(const StubPage& page, int memory_file_fd, pid_t sentry_pid,
                             BpfProgram* filter) {
   // SAFETY (whole function): raw syscalls on this process only; the child
   // has its own copy of the sentry's memory, so reading locals and the
@@ -192,6 +200,7 @@ SysResult<StubPage> MapStubPage() {
   __user_cap_header_struct cap_header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct no_caps[2] = {};
   if (::syscall(SYS_capset, &cap_header, no_caps) != 0) Exit(kExitCapset);
+  if (!MoveVdsoInStub(page.vdso)) Exit(kExitVdso);
   if (filter != nullptr) {
     // The last host call outside the stub page: from here on only the stub
     // page's own syscall instructions may make calls.
@@ -202,24 +211,26 @@ SysResult<StubPage> MapStubPage() {
       Exit(kExitSeccomp);
     }
   }
-  // SAFETY: the stub page is mapped RX at `entry` in this copy of the
-  // sentry's address space; its code needs no stack and never returns.
-  asm volatile("jmp *%0" : : "r"(entry) : "memory");
+  // SAFETY: the stub page is mapped RX at page.addr in this copy of the
+  // sentry's address space; its code needs no stack and never returns. r12:
+  // the bytes above the page its munmap keeps (the vDSO, stub_amd64.S).
+  register uint64_t keep_above asm("r12") = page.vdso.len;
+  asm volatile("jmp *%0" : : "r"(page.addr), "r"(keep_above) : "memory");
   __builtin_unreachable();
 }
 
 }  // namespace
 
-uint64_t FindStubAddress(std::vector<Mapping> maps) {
+uint64_t FindStubAddress(std::vector<Mapping> maps, uint64_t len) {
   std::sort(maps.begin(), maps.end(),
             [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
   uint64_t candidate = kMaxUserAddress;
   for (const Mapping& m : maps) {
     if (m.end <= candidate) continue;
-    if (m.start >= candidate + kPageSize) break;  // free gap at candidate
+    if (m.start >= candidate + len) break;  // free gap at candidate
     candidate = (m.end + kPageSize - 1) & ~(kPageSize - 1);
   }
-  return candidate + kPageSize <= kTaskSize ? candidate : 0;
+  return candidate + len <= kTaskSize ? candidate : 0;
 }
 
 SysResult<StubPage> GetStubPage() {
@@ -243,7 +254,7 @@ SysResult<Stub> ForkStub(const StubPage& page, int memory_file_fd) {
   // returns into glibc. CLONE_PIDFD stores the pidfd in `pidfd` (parent_tid).
   long r = ::syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &pidfd, nullptr, 0);
   if (r == 0) {
-    StubChild(page.addr, memory_file_fd, sentry_pid,
+    StubChild(page, memory_file_fd, sentry_pid,
               mode != seccomp::Mode::kOff ? &filter : nullptr);
   }
   Errno clone_errno = HostErrno();

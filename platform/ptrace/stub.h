@@ -9,6 +9,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "platform/ptrace/vdso.h"
 
 namespace bulwark::platform::ptrace_impl {
 
@@ -21,6 +22,9 @@ struct StubPage {
   uint64_t park_addr = 0;     // the park loop: `pause` forever
   uint64_t clone_addr = 0;    // the clone injection point (see stub_amd64.S)
   uint64_t clone_trap_addr = 0;  // rip at the SIGTRAP stop of clone's caller
+  // The host's vDSO, which every stub moves to [addr + kPageSize,
+  // addr + kPageSize + vdso.len) (vdso.h); the sentry reserves that range.
+  StubVdso vdso;
 };
 
 struct Mapping {
@@ -28,15 +32,16 @@ struct Mapping {
   uint64_t end = 0;
 };
 
-// The lowest page-aligned address in [kMaxUserAddress, kTaskSize) that no
-// mapping in `maps` covers, or 0. Taking the lowest gap keeps the page next
-// to the highest mmap'd region, far from the main thread's stack, which the
-// kernel's mmap_base leaves room below. (Exposed for tests.)
-uint64_t FindStubAddress(std::vector<Mapping> maps);
+// The lowest page-aligned address in [kMaxUserAddress, kTaskSize) from
+// which `len` bytes are covered by no mapping in `maps`, or 0. Taking the
+// lowest gap keeps the page next to the highest mmap'd region, far from the
+// main thread's stack, which the kernel's mmap_base leaves room below.
+// (Exposed for tests.)
+uint64_t FindStubAddress(std::vector<Mapping> maps, uint64_t len = 4096);
 
 // Maps the stub page into the sentry once per process and returns it: at
 // kMaxUserAddress or a few hints above, else at FindStubAddress of
-// /proc/self/maps.
+// /proc/self/maps; with a PROT_NONE reservation for the vDSO right above.
 // Thread-safe; the page is never unmapped.
 SysResult<StubPage> GetStubPage();
 
@@ -46,7 +51,8 @@ struct Stub {
 };
 
 // Forks a stub process from the calling thread, which becomes its parent
-// and tracer. On success the stub has unmapped everything but the stub page,
+// and tracer. On success the stub has unmapped everything but the stub page
+// and the host vDSO it moved right above it (page.vdso),
 // holds `memory_file_fd` as kStubMemoryFd and no other fd, ignores every
 // signal that can be ignored (SIG_IGN: a signal left pending on an untraced,
 // parked thread is discarded; a traced thread still stops for it, see

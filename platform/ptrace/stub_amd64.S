@@ -4,10 +4,12 @@
 // range (see stub.cc); the copy must be position independent and use no stack
 // and no memory other than its own page. Execution starts at
 // bulwark_ptrace_stub_begin in a freshly forked stub process that is already
-// traced by its parent (PTRACE_TRACEME). The stub:
-//   1. unmaps everything but its own page: [0, page) and
-//      [page + 4096, 0x7ffffffff000) (TASK_SIZE on amd64 4-level paging),
-//      which removes the sentry's code, heap, stack, vDSO and vvar;
+// traced by its parent (PTRACE_TRACEME), with %r12 = the number of bytes
+// right above its page to keep (the host vDSO moved there, vdso.h; 0 for
+// none). The stub:
+//   1. unmaps everything but its own page and those bytes: [0, page) and
+//      [page + 4096 + %r12, 0x7ffffffff000) (TASK_SIZE on amd64 4-level
+//      paging), which removes the sentry's code, heap and stack;
 //   2. stops itself with kill(getpid(), SIGSTOP) so the tracer can take over;
 //   3. loops over `syscall; int3`: the tracer injects a syscall by setting the
 //      registers with rip = bulwark_ptrace_stub_syscall and continuing; the
@@ -77,7 +79,8 @@ bulwark_ptrace_stub_ip_munmap_low:
   test %rax, %rax
   jnz .Lfail
 
-  lea kPageSize(%rbx), %rdi        // munmap(page + 4096, kTaskSize - that)
+  lea kPageSize(%rbx), %rdi        // munmap(page + 4096 + r12, kTaskSize - that)
+  add %r12, %rdi
   mov $kTaskSize, %rsi
   sub %rdi, %rsi
   mov $SYS_munmap, %eax

@@ -42,24 +42,33 @@ std::string EscapeComm(std::string_view s) {
 
 }  // namespace
 
-std::string FormatMaps(const std::map<uint64_t, mm::Vma>& vmas) {
+std::string FormatMaps(const std::map<uint64_t, mm::Vma>& vmas,
+                       std::span<const platform::SpecialMapping> special) {
   // show_vma_header_prefix(): the name starts after padding to column 72.
   constexpr size_t kNameColumn = 25 + sizeof(void*) * 6 - 1;
   std::string out;
-  for (const auto& [start, v] : vmas) {
+  auto line = [&](uint64_t start, uint64_t end, int prot, bool shared, uint64_t offset,
+                  dev_t dev, uint64_t ino, std::string_view name) {
     size_t line_start = out.size();
     Appendf(out, "%08" PRIx64 "-%08" PRIx64 " %c%c%c%c %08" PRIx64 " %02x:%02x %" PRIu64 " ",
-            v.start, v.end, (v.prot & PROT_READ) ? 'r' : '-', (v.prot & PROT_WRITE) ? 'w' : '-',
-            (v.prot & PROT_EXEC) ? 'x' : '-', v.shared ? 's' : 'p',
-            v.ino ? v.file_offset : uint64_t{0}, major(v.dev), minor(v.dev), v.ino);
-    if (!v.name.empty()) {
+            start, end, (prot & PROT_READ) ? 'r' : '-', (prot & PROT_WRITE) ? 'w' : '-',
+            (prot & PROT_EXEC) ? 'x' : '-', shared ? 's' : 'p', offset, major(dev), minor(dev),
+            ino);
+    if (!name.empty()) {
       size_t len = out.size() - line_start;
       if (len < kNameColumn) out.append(kNameColumn - len, ' ');
       out += ' ';
-      out += v.name;
+      out += name;
     }
     out += '\n';
+  };
+  for (const auto& [start, v] : vmas) {
+    line(v.start, v.end, v.prot, v.shared, v.ino ? v.file_offset : uint64_t{0}, v.dev, v.ino,
+         v.name);
   }
+  // The platform's vDSO lies above every application mapping.
+  for (const platform::SpecialMapping& m : special)
+    line(m.start, m.end, m.prot, false, 0, 0, 0, m.name);
   return out;
 }
 

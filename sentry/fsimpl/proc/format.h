@@ -7,10 +7,12 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "platform/platform.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/mm/mm.h"
 
@@ -20,8 +22,10 @@ namespace bulwark::fsimpl::proc {
 inline constexpr uint64_t kClockTicks = 100;
 inline uint64_t NsToTicks(uint64_t ns) { return ns / (1000000000 / kClockTicks); }
 
-// /proc/<pid>/maps.
-std::string FormatMaps(const std::map<uint64_t, mm::Vma>& vmas);
+// /proc/<pid>/maps: the VMAs, then the platform's own mappings (the vDSO,
+// platform::Capabilities::special_mappings), which lie above them.
+std::string FormatMaps(const std::map<uint64_t, mm::Vma>& vmas,
+                       std::span<const platform::SpecialMapping> special = {});
 
 // /proc/<pid>/stat (proc_pid_stat()).
 struct StatFields {

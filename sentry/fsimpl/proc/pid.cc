@@ -297,7 +297,8 @@ std::shared_ptr<vfs::Inode> MakeEntry(const std::shared_ptr<ProcFs>& fs, Target 
   if (name == "maps")
     return file(0444, Gen(raw, t, [](ProcFs&, const Resolved& r, Target, Task&) {
                   if (!HasMm(r.task)) return SysResult<std::string>("");
-                  return SysResult<std::string>(FormatMaps(r.task->mm().vmas()));
+                  return SysResult<std::string>(FormatMaps(
+                      r.task->mm().vmas(), r.task->kernel().platform().Caps().special_mappings));
                 }));
   if (name == "comm") {
     auto write = [raw, t](Task& writer, std::string_view data) -> SysResult<size_t> {

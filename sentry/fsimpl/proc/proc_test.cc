@@ -54,6 +54,30 @@ TEST(ProcFormat, Maps) {
             "[stack]\n");
 }
 
+TEST(ProcFormat, MapsWithTheVdso) {
+  std::map<uint64_t, mm::Vma> vmas;
+  mm::Vma stack;
+  stack.start = 0x7fefffedf000;
+  stack.end = 0x7feffff00000;
+  stack.prot = PROT_READ | PROT_WRITE;
+  stack.name = "[stack]";
+  vmas[stack.start] = stack;
+  const platform::SpecialMapping vdso[] = {
+      {0x7ff000001000, 0x7ff000005000, PROT_READ, "[vvar]"},
+      {0x7ff000005000, 0x7ff000007000, PROT_READ, "[vvar_vclock]"},
+      {0x7ff000007000, 0x7ff000009000, PROT_READ | PROT_EXEC, "[vdso]"}};
+  // As Linux 6.18 prints them.
+  EXPECT_EQ(FormatMaps(vmas, vdso),
+            "7fefffedf000-7feffff00000 rw-p 00000000 00:00 0                          "
+            "[stack]\n"
+            "7ff000001000-7ff000005000 r--p 00000000 00:00 0                          "
+            "[vvar]\n"
+            "7ff000005000-7ff000007000 r--p 00000000 00:00 0                          "
+            "[vvar_vclock]\n"
+            "7ff000007000-7ff000009000 r-xp 00000000 00:00 0                          "
+            "[vdso]\n");
+}
+
 TEST(ProcFormat, Stat) {
   StatFields f;
   f.pid = 42;
