@@ -237,6 +237,14 @@ def main():
         os.makedirs(bundle, exist_ok=True)
         cfg = json.loads(json.dumps(base_config))
         cfg["root"]["path"] = args.bundle_root
+        if fam == "mmap":
+            # A host directory bind-mounted rw: files served by the gofer
+            # directly (not the root overlay); the tests use it when present.
+            bind = os.path.join(args.work, "bind", env)
+            os.makedirs(bind, exist_ok=True)
+            cfg.setdefault("mounts", []).append({"destination": "/conformance-bind",
+                                                 "type": "bind", "source": bind,
+                                                 "options": ["rbind", "rw"]})
         state = os.path.join(args.work, "state", env)
         os.makedirs(state, exist_ok=True)
         counter = [0]

@@ -2,10 +2,17 @@
 // syscalls: mmap munmap mprotect
 // syscalls(Mprotect): mprotect
 // syscalls(Munmap): munmap
+// syscalls(MmapFile): mmap msync
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
 
 #include "util/test_util.h"
 
@@ -358,6 +365,171 @@ TEST(Mprotect, MiddlePageOnly) {
   EXPECT_EQ(FaultSignal(p + 2 * kPage, true), 0);
   munmap(p, 3 * kPage);
 }
+
+// File mappings: MAP_SHARED coherence with read(2)/write(2), write-back,
+// SIGBUS past the end of the file. Each test runs in /tmp (the root
+// overlay's upper layer in bulwark) and in /conformance-bind when it exists
+// (conformance/runner.py bind-mounts a host directory there for this
+// family: gofer files); natively both are /tmp.
+std::string DirOf(const std::string& which) {
+  if (which == "bind" && access("/conformance-bind", W_OK) == 0) return "/conformance-bind";
+  return "/tmp";
+}
+
+class MmapFile : public ::testing::TestWithParam<std::string> {
+ protected:
+  MmapFile() : dir_(DirOf(GetParam())) {}
+  // A file of `content` named `name`, opened O_RDWR.
+  FileDescriptor Make(const std::string& name, const std::string& content) {
+    EXPECT_TRUE(WriteFile(dir_.Join(name), content));
+    return FileDescriptor(open(dir_.Join(name).c_str(), O_RDWR));
+  }
+  char* MapShared(int fd, size_t len, int prot = PROT_READ | PROT_WRITE) {
+    return static_cast<char*>(mmap(nullptr, len, prot, MAP_SHARED, fd, 0));
+  }
+  std::string Read(const std::string& name) {
+    std::string s;
+    EXPECT_TRUE(ReadFile(dir_.Join(name), &s));
+    return s;
+  }
+  TempDir dir_;
+};
+
+TEST_P(MmapFile, MappingWriteIsSeenByRead) {
+  FileDescriptor fd = Make("f", std::string(kPage, 'a'));
+  char* p = MapShared(fd.get(), kPage);
+  ASSERT_NE(p, MAP_FAILED);
+  p[10] = 'M';
+  char c = 0;
+  ASSERT_THAT(pread(fd.get(), &c, 1, 10), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(c, 'M');
+  // Through another description too.
+  FileDescriptor other(open(dir_.Join("f").c_str(), O_RDONLY));
+  ASSERT_THAT(pread(other.get(), &c, 1, 10), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(c, 'M');
+  munmap(p, kPage);
+}
+
+TEST_P(MmapFile, WriteIsSeenByMapping) {
+  FileDescriptor fd = Make("f", std::string(kPage, 'a'));
+  char* p = MapShared(fd.get(), kPage);
+  ASSERT_NE(p, MAP_FAILED);
+  FileDescriptor other(open(dir_.Join("f").c_str(), O_WRONLY));
+  ASSERT_THAT(pwrite(other.get(), "WX", 2, 7), SyscallSucceedsWithValue(2));
+  EXPECT_EQ(p[7], 'W');
+  EXPECT_EQ(p[8], 'X');
+  munmap(p, kPage);
+}
+
+TEST_P(MmapFile, MsyncThenAnotherProcessReads) {
+  FileDescriptor fd = Make("f", std::string(2 * kPage, 'a'));
+  char* p = MapShared(fd.get(), 2 * kPage);
+  ASSERT_NE(p, MAP_FAILED);
+  p[kPage + 3] = 'S';
+  ASSERT_THAT(msync(p, 2 * kPage, MS_SYNC), SyscallSucceeds());
+  std::string path = dir_.Join("f");
+  int status = RunInChild([&] {
+    int f = open(path.c_str(), O_RDONLY);
+    char c = 0;
+    if (f < 0 || pread(f, &c, 1, kPage + 3) != 1) _exit(2);
+    _exit(c == 'S' ? 0 : 1);
+  });
+  EXPECT_EQ(status, 0);
+  munmap(p, 2 * kPage);
+}
+
+TEST_P(MmapFile, UnmapWritesBack) {
+  {
+    FileDescriptor fd = Make("f", std::string(kPage, 'a'));
+    char* p = MapShared(fd.get(), kPage);
+    ASSERT_NE(p, MAP_FAILED);
+    p[0] = 'U';
+    p[kPage - 1] = 'V';
+    munmap(p, kPage);
+  }
+  std::string s = Read("f");
+  ASSERT_EQ(s.size(), kPage);
+  EXPECT_EQ(s[0], 'U');
+  EXPECT_EQ(s[kPage - 1], 'V');
+}
+
+TEST_P(MmapFile, ForkedProcessesShareTheMapping) {
+  FileDescriptor fd = Make("f", std::string(kPage, 'a'));
+  char* p = MapShared(fd.get(), kPage);
+  ASSERT_NE(p, MAP_FAILED);
+  int status = RunInChild([p] {
+    p[0] = 'c';
+    _exit(0);
+  });
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(p[0], 'c');
+  p[1] = 'p';
+  status = RunInChild([p] { _exit(p[1] == 'p' ? 0 : 1); });
+  EXPECT_EQ(status, 0);
+  munmap(p, kPage);
+}
+
+TEST_P(MmapFile, PrivateWritesAreNotWrittenBack) {
+  FileDescriptor fd = Make("f", std::string(kPage, 'a'));
+  char* p = static_cast<char*>(mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(), 0));
+  ASSERT_NE(p, MAP_FAILED);
+  p[0] = 'z';
+  ASSERT_THAT(msync(p, kPage, MS_SYNC), SyscallSucceeds());
+  munmap(p, kPage);
+  EXPECT_EQ(Read("f")[0], 'a');
+}
+
+TEST_P(MmapFile, TruncateThenAccessIsSigbus) {
+  FileDescriptor fd = Make("f", std::string(2 * kPage, 'a'));
+  char* p = MapShared(fd.get(), 2 * kPage);
+  ASSERT_NE(p, MAP_FAILED);
+  EXPECT_EQ(p[kPage], 'a');
+  ASSERT_THAT(ftruncate(fd.get(), 100), SyscallSucceeds());
+  EXPECT_EQ(p[99], 'a');
+  EXPECT_EQ(p[100], 0);  // the rest of the last page reads as zero
+  EXPECT_EQ(FaultSignal(p + kPage, false), SIGBUS);
+  EXPECT_EQ(FaultSignal(p + kPage, true), SIGBUS);
+  // Growing the file makes the page reachable again, zero-filled.
+  ASSERT_THAT(ftruncate(fd.get(), 2 * kPage), SyscallSucceeds());
+  EXPECT_EQ(FaultSignal(p + kPage, false), 0);
+  EXPECT_EQ(p[kPage], 0);
+  munmap(p, 2 * kPage);
+}
+
+TEST_P(MmapFile, SharedBeyondEndOfFileIsSigbus) {
+  FileDescriptor fd = Make("f", std::string(100, 'a'));
+  char* p = MapShared(fd.get(), 3 * kPage, PROT_READ);
+  ASSERT_NE(p, MAP_FAILED);
+  EXPECT_EQ(p[99], 'a');
+  EXPECT_EQ(p[100], 0);
+  EXPECT_EQ(FaultSignal(p + kPage, false), SIGBUS);
+  EXPECT_EQ(FaultSignal(p + 2 * kPage, false), SIGBUS);
+  munmap(p, 3 * kPage);
+}
+
+TEST_P(MmapFile, PrivateBeyondEndOfFileIsSigbus) {
+  FileDescriptor fd = Make("f", std::string(kPage + 1, 'a'));
+  char* p = static_cast<char*>(mmap(nullptr, 3 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(), 0));
+  ASSERT_NE(p, MAP_FAILED);
+  EXPECT_EQ(p[kPage], 'a');
+  EXPECT_EQ(p[kPage + 1], 0);
+  EXPECT_EQ(FaultSignal(p + 2 * kPage, true), SIGBUS);
+  munmap(p, 3 * kPage);
+}
+
+TEST_P(MmapFile, WritableSharedMappingOfReadOnlyFdIsEACCES) {
+  FileDescriptor fd = Make("f", std::string(kPage, 'a'));
+  FileDescriptor ro(open(dir_.Join("f").c_str(), O_RDONLY));
+  EXPECT_EQ(mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, ro.get(), 0), MAP_FAILED);
+  EXPECT_EQ(errno, EACCES);
+  char* p = MapShared(ro.get(), kPage, PROT_READ);
+  ASSERT_NE(p, MAP_FAILED);
+  EXPECT_THAT(mprotect(p, kPage, PROT_READ | PROT_WRITE), SyscallFailsWithErrno(EACCES));
+  munmap(p, kPage);
+}
+
+INSTANTIATE_TEST_SUITE_P(Dirs, MmapFile, ::testing::Values("tmp", "bind"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace conformance

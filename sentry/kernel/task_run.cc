@@ -60,6 +60,14 @@ void Task::Run() {
       case platform::Event::Kind::kFault: {
         siginfo_t info = ev.info;
         info.si_signo = ev.info.si_signo ? ev.info.si_signo : SIGSEGV;
+        if (info.si_signo == SIGSEGV && mm().FaultIsSigbus(ev.fault_addr)) {
+          // A file page past the end of the file: left unmapped in the
+          // platform so that the access lands here (filemap_fault()).
+          info = siginfo_t{};
+          info.si_signo = SIGBUS;
+          info.si_code = BUS_ADRERR;
+          info.si_addr = reinterpret_cast<void*>(ev.fault_addr);
+        }
         LOG_DEBUG("task %d: fault at %#lx rip %#llx", tid_, ev.fault_addr, regs_.regs.rip);
         ForceSignal(*this, info);
         break;

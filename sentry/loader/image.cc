@@ -79,6 +79,7 @@ SysResult<MappedElf> MapElf(mm::MemoryManager& mm, const ElfInfo& info, const Re
   uint64_t mapped_end = 0;  // end of the pages mapped so far
   int last_prot = 0;
   for (const ElfSegment& seg : info.segments) {
+    bool from_cache = false;  // the segment maps the file's page cache
     uint64_t start = PageDown(seg.vaddr) + out.bias;
     uint64_t file_end = PageUp(seg.vaddr + seg.filesz) + out.bias;
     uint64_t end = PageUp(seg.vaddr + seg.memsz) + out.bias;
@@ -103,12 +104,20 @@ SysResult<MappedElf> MapElf(mm::MemoryManager& mm, const ElfInfo& info, const Re
         req.dev = id.dev;
         req.ino = id.ino;
         req.file_offset = PageDown(seg.offset) + (from - (PageDown(seg.vaddr) + out.bias));
+        // Read-only segments without .bss map the file's cached pages, as
+        // Linux maps the file (whole pages: what follows p_filesz in the
+        // last page shows too, as there).
+        if (id.pages && !(seg.prot & PROT_WRITE) && seg.memsz == seg.filesz) {
+          req.backing = id.pages(req.file_offset, to - from);
+          req.backing_offset = req.file_offset;
+        }
       }
       TRY(mm.Map(req));
+      if (req.backing) from_cache = true;
     }
     if (end > mapped_end) mapped_end = end;
     last_prot = seg.prot;
-    TRY(Fill(mm, seg.vaddr + out.bias, seg.offset, seg.filesz, reader));
+    if (!from_cache) TRY(Fill(mm, seg.vaddr + out.bias, seg.offset, seg.filesz, reader));
 
     uint64_t vaddr = seg.vaddr + out.bias;
     if (seg.prot & PROT_EXEC) {

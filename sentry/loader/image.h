@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -35,6 +37,10 @@ Layout ChooseLayout(uint64_t max_user_address, uint64_t stack_rlimit);
 struct FileIdentity {
   std::string name;
   uint64_t dev = 0, ino = 0;
+  // The file's page cache covering [off, off+len) (gofer files, see
+  // goferfs::PageCacheOf), or null: read-only segments map it instead of
+  // a copy. Unset: every segment is copied.
+  std::function<std::shared_ptr<mm::Backing>(uint64_t off, uint64_t len)> pages;
 };
 
 struct MappedElf {

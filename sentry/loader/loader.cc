@@ -10,6 +10,8 @@
 #include <cstring>
 
 #include "base/unique_fd.h"
+#include "sentry/fsimpl/gofer/gofer_fs.h"
+#include "sentry/fsimpl/memfs/shmem.h"
 #include "sentry/kernel/task.h"
 #include "sentry/loader/elf.h"
 #include "sentry/loader/exec_args.h"
@@ -57,6 +59,14 @@ FileIdentity IdentityOf(kernel::Task& t, vfs::FileDescription& file) {
     id.dev = st->dev;
     id.ino = st->ino;
   }
+  // Page cache of a gofer file, or of the lower file of an overlay file
+  // not copied up (see sys_mmap's private read-only mappings).
+  id.pages = [&t, &file](uint64_t off, uint64_t len) -> std::shared_ptr<mm::Backing> {
+    std::shared_ptr<vfs::FileDescription> lower = fsimpl::memfs::UncopiedLowerOf(file);
+    auto c = fsimpl::goferfs::PageCacheOf(lower ? *lower : file, t.kernel().memory_file(), off,
+                                          len, /*shared=*/false);
+    return c && *c ? **c : nullptr;
+  };
   return id;
 }
 
@@ -127,13 +137,16 @@ SysResult<LoadedImage> LoadExecutable(kernel::Task& t, mm::MemoryManager& new_mm
   // The executable (not a "#!" script) cannot be written while it runs,
   // nor run while open for writing; the ELF interpreter only while it is
   // loaded (open_exec()'s deny_write_access()).
-  auto exe_deny = TRY(vfs::WriteDenial::Make(exe.file->path().ino().shared_from_this()));
+  std::shared_ptr<vfs::WriteDenial> exe_deny;
+  if (exe.file->path().valid())
+    exe_deny = TRY(vfs::WriteDenial::Make(exe.file->path().ino().shared_from_this()));
   std::optional<Opened> interp;
   ElfInfo interp_info;
   std::shared_ptr<vfs::WriteDenial> interp_deny;
   if (info.interp) {
     interp = TRY(Prepare(t, TRY(open(*info.interp))));
-    interp_deny = TRY(vfs::WriteDenial::Make(interp->file->path().ino().shared_from_this()));
+    if (interp->file->path().valid())
+      interp_deny = TRY(vfs::WriteDenial::Make(interp->file->path().ino().shared_from_this()));
     interp_info = TRY(ParseInterpreter(*interp));
   }
 
@@ -158,6 +171,10 @@ SysResult<LoadedImage> LoadExecutable(kernel::Task& t, mm::MemoryManager& new_mm
   in.execfn = path;
   if (getrandom(in.random.data(), in.random.size(), 0) != static_cast<ssize_t>(in.random.size()))
     return Err(HostErrno());
+  // ARCH_DLINFO's order: the vDSO (the platform's, where it has one), then
+  // AT_MINSIGSTKSZ.
+  if (uint64_t vdso = t.kernel().platform().Caps().vdso_base; vdso != 0)
+    in.auxv.emplace_back(AT_SYSINFO_EHDR, vdso);
   if (host.minsigstksz != 0) in.auxv.emplace_back(AT_MINSIGSTKSZ, host.minsigstksz);
   in.auxv.insert(in.auxv.end(), {
       {AT_HWCAP, host.hwcap},

@@ -265,5 +265,22 @@ TEST(Layout, Choose) {
   EXPECT_EQ(ChooseLayout(0x7ffffffff000, 4096).stack_size, 256u << 10);
 }
 
+// AT_SYSINFO_EHDR comes first (ARCH_DLINFO), and only when the platform
+// maps a vDSO.
+TEST_F(LoaderTest, VdsoInAuxvOnlyWithAPlatformVdso) {
+  if (ReadHostFile("/bin/busybox").empty()) GTEST_SKIP();
+  ASSERT_TRUE(Load("/bin/busybox", {"busybox"}).has_value());
+  for (size_t i = 0; i + 1 < mm_->auxv.size(); i += 2)
+    EXPECT_NE(mm_->auxv[i], uint64_t{AT_SYSINFO_EHDR});
+  static_cast<platform::FakePlatform&>(kernel_->platform())
+      .SetVdso(0x7ff000007000, {{0x7ff000001000, 0x7ff000007000, PROT_READ, "[vvar]"},
+                                {0x7ff000007000, 0x7ff000009000, PROT_READ | PROT_EXEC, "[vdso]"}});
+  mm_ = std::make_unique<mm::MemoryManager>(kernel_->memory_file(), kernel_->platform());
+  ASSERT_TRUE(Load("/bin/busybox", {"busybox"}).has_value());
+  ASSERT_GE(mm_->auxv.size(), 2u);
+  EXPECT_EQ(mm_->auxv[0], uint64_t{AT_SYSINFO_EHDR});
+  EXPECT_EQ(mm_->auxv[1], 0x7ff000007000u);
+}
+
 }  // namespace
 }  // namespace bulwark::loader

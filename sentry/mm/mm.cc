@@ -1,6 +1,7 @@
 #include "sentry/mm/mm.h"
 
 #include <cstring>
+#include <set>
 
 #include "base/log.h"
 
@@ -8,7 +9,30 @@ namespace bulwark::mm {
 
 namespace {
 constexpr uint64_t kDefaultMmapBase = 0x7fe000000000;
+
+// Every MemoryManager, for FileSizeChanged (a reverse map by scanning:
+// size changes of mapped files are rare). Guarded by the kernel lock.
+std::set<MemoryManager*>& AllMms() {
+  static auto* all = new std::set<MemoryManager*>();
+  return *all;
+}
 }  // namespace
+
+uint64_t Vma::ValidEnd() const {
+  uint64_t limit, off;  // file offset of the end of the file's pages; of `start`
+  if (shared || file_pages) {
+    uint64_t size = backing->FileSize();
+    if (size == UINT64_MAX) return end;
+    limit = PageUp(size);
+    off = backing_offset;
+  } else {
+    if (file_size == UINT64_MAX) return end;
+    limit = PageUp(file_size);
+    off = file_offset;
+  }
+  if (off >= limit) return start;
+  return limit - off >= end - start ? end : start + (limit - off);
+}
 
 MemoryManager::MemoryManager(MemoryFile& mf, platform::Platform& platform)
     : mf_(mf), platform_(platform) {
@@ -16,9 +40,10 @@ MemoryManager::MemoryManager(MemoryFile& mf, platform::Platform& platform)
   min_addr_ = caps.min_user_address;
   max_addr_ = caps.max_user_address;
   mmap_base = std::min(kDefaultMmapBase, max_addr_);
+  AllMms().insert(this);
 }
 
-MemoryManager::~MemoryManager() = default;
+MemoryManager::~MemoryManager() { AllMms().erase(this); }
 
 const Vma* MemoryManager::FindVma(uint64_t addr) const {
   auto it = vmas_.upper_bound(addr);
@@ -33,10 +58,19 @@ uint64_t MemoryManager::VirtualSize() const {
   return n;
 }
 
-void MemoryManager::MapIntoPlatform(const Vma& v) {
+void MemoryManager::MapIntoPlatform(const Vma& v, bool unmap_rest) {
   if (!as_) return;
-  auto r = as_->MapFile(v.start, v.end - v.start, v.FileOffsetOf(v.start), v.prot);
-  if (!r) LOG_WARN("platform MapFile(%#lx, %#lx): %s", v.start, v.end - v.start, ErrnoName(r.error()));
+  // Pages past the end of the file stay unmapped: touching them faults into
+  // the sentry, which raises SIGBUS (FaultIsSigbus).
+  uint64_t valid = v.ValidEnd();
+  if (valid > v.start) {
+    auto r = as_->MapFile(v.start, valid - v.start, v.FileOffsetOf(v.start), v.prot);
+    if (!r) LOG_WARN("platform MapFile(%#lx, %#lx): %s", v.start, valid - v.start, ErrnoName(r.error()));
+  }
+  if (unmap_rest && valid < v.end) {
+    auto r = as_->Unmap(valid, v.end - valid);
+    if (!r) LOG_WARN("platform Unmap(%#lx, %#lx): %s", valid, v.end - valid, ErrnoName(r.error()));
+  }
 }
 
 void MemoryManager::Insert(Vma vma) {
@@ -67,7 +101,7 @@ void MemoryManager::RemoveRange(uint64_t start, uint64_t end) {
     Vma& v = it->second;
     // Private backing ranges are referenced by this mm only (fork copies
     // them), so the removed part's pages can go now.
-    if (!v.shared) mf_.Decommit(v.FileOffsetOf(v.start), v.end - v.start);
+    if (!v.shared && !v.file_pages) mf_.Decommit(v.FileOffsetOf(v.start), v.end - v.start);
     it = vmas_.erase(it);
     any = true;
   }
@@ -136,12 +170,14 @@ SysResult<uint64_t> MemoryManager::Map(const MapRequest& req) {
   v.end = addr + len;
   v.prot = req.prot;
   v.shared = req.shared;
+  v.file_pages = req.backing && !req.shared;
   v.maywrite = req.maywrite;
   v.growsdown = req.growsdown;
   v.name = req.name;
   v.file_offset = req.file_offset;
   v.dev = req.dev;
   v.ino = req.ino;
+  v.file_size = req.file_size;
   Insert(std::move(v));
   return addr;
 }
@@ -169,13 +205,69 @@ SysResult<void> MemoryManager::Protect(uint64_t addr, uint64_t len, int prot) {
   }
   SplitAt(addr);
   SplitAt(end);
-  for (auto it = vmas_.lower_bound(addr); it != vmas_.end() && it->first < end; ++it)
-    it->second.prot = prot;
-  if (as_) {
-    auto r = as_->Protect(addr, end - addr, prot);
-    if (!r) return Err(r.error());
+  for (auto it = vmas_.lower_bound(addr); it != vmas_.end() && it->first < end; ++it) {
+    Vma& v = it->second;
+    v.prot = prot;
+    if (v.file_pages && (prot & PROT_WRITE)) {
+      // Eager copy-on-write: the VMA gets its own pages, mapped anew.
+      TRY(CopyOnWrite(v));
+      MapIntoPlatform(v);
+      continue;
+    }
+    // Only the pages within the file are mapped in the platform.
+    uint64_t valid = v.ValidEnd();
+    if (as_ && valid > v.start) {
+      auto r = as_->Protect(v.start, valid - v.start, prot);
+      if (!r) return Err(r.error());
+    }
   }
   return {};
+}
+
+SysResult<void> MemoryManager::CopyOnWrite(Vma& v) {
+  uint64_t len = v.end - v.start;
+  uint64_t off = TRY(mf_.Allocate(len));
+  // Pages past the file's end stay holes (zero) in the copy, as its tail.
+  uint64_t valid = v.ValidEnd();
+  if (valid > v.start) mf_.CopyPopulated(v.FileOffsetOf(v.start), off, valid - v.start);
+  v.file_size = v.backing->FileSize();
+  v.file_offset = v.backing_offset;
+  v.backing = std::make_shared<Backing>(mf_, off, len);
+  v.backing_offset = 0;
+  v.file_pages = false;
+  return {};
+}
+
+SysResult<void> MemoryManager::Sync(uint64_t addr, uint64_t len) {
+  uint64_t end = addr + PageUp(len);
+  if (end < addr) return Err(Errno::kENOMEM);
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = FindVma(a);
+    if (v == nullptr) return Err(Errno::kENOMEM);
+    a = v->end;
+  }
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = FindVma(a);
+    uint64_t stop = std::min(end, v->end);
+    if (v->shared) TRY(v->backing->Sync(v->backing_offset + (a - v->start), stop - a));
+    a = stop;
+  }
+  return {};
+}
+
+bool MemoryManager::FaultIsSigbus(uint64_t addr) const {
+  const Vma* v = FindVma(addr);
+  // A PROT_NONE page is an access error (SIGSEGV) before it is a fault.
+  return v != nullptr && v->prot != PROT_NONE && addr >= v->ValidEnd();
+}
+
+void MemoryManager::FileSizeChanged(const Backing& backing) {
+  for (MemoryManager* mm : AllMms()) {
+    if (!mm->as_) continue;
+    for (auto& [start, v] : mm->vmas_)
+      if ((v.shared || v.file_pages) && v.backing.get() == &backing)
+        mm->MapIntoPlatform(v, /*unmap_rest=*/true);
+  }
 }
 
 SysResult<void> MemoryManager::SetForkAdvice(uint64_t addr, uint64_t len, int advice) {
@@ -286,6 +378,7 @@ SysResult<uint64_t> MemoryManager::Remap(uint64_t old_addr, uint64_t old_len, ui
   r.file_offset = old.file_offset + (old_addr - old.start);
   r.dev = old.dev;
   r.ino = old.ino;
+  r.file_size = old.file_pages ? old.backing->FileSize() : old.file_size;
   uint64_t dst = TRY(Map(r));
   const Vma* nv = FindVma(dst);
   mf_.CopyPopulated(old.FileOffsetOf(old_addr), nv->FileOffsetOf(dst), std::min(old_len, new_len));
@@ -374,8 +467,12 @@ SysResult<void> MemoryManager::WriteForce(uint64_t addr, const void* src, size_t
   uint64_t end = addr + len;
   if (end < addr) return Err(Errno::kEFAULT);
   for (uint64_t a = addr; a < end;) {
-    const Vma* v = FindVma(a);
+    Vma* v = FindVmaMutable(a);
     if (v == nullptr) return Err(Errno::kEFAULT);
+    if (v->file_pages) {
+      TRY(CopyOnWrite(*v));
+      MapIntoPlatform(*v);
+    }
     uint64_t stop = std::min(end, v->end);
     std::memcpy(mf_.At(v->FileOffsetOf(a)), s + (a - addr), stop - a);
     a = stop;
@@ -387,8 +484,12 @@ SysResult<void> MemoryManager::Zero(uint64_t addr, size_t len) {
   uint64_t end = addr + len;
   if (end < addr) return Err(Errno::kEFAULT);
   for (uint64_t a = addr; a < end;) {
-    const Vma* v = FindVma(a);
+    Vma* v = FindVmaMutable(a);
     if (v == nullptr) return Err(Errno::kEFAULT);
+    if (v->file_pages) {
+      TRY(CopyOnWrite(*v));
+      MapIntoPlatform(*v);
+    }
     uint64_t stop = std::min(end, v->end);
     std::memset(mf_.At(v->FileOffsetOf(a)), 0, stop - a);
     a = stop;
@@ -441,7 +542,7 @@ std::shared_ptr<MemoryManager> MemoryManager::Fork() const {
       }
       c.backing = std::make_shared<Backing>(mf_, *off, v.end - v.start);
       c.backing_offset = 0;
-    } else if (!v.shared) {
+    } else if (!v.shared && !v.file_pages) {  // file_pages: never written, shared
       uint64_t len = v.end - v.start;
       auto off = mf_.Allocate(len);
       if (!off) {

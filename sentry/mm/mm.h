@@ -20,16 +20,25 @@ inline uint64_t PageDown(uint64_t a) { return a & ~(kPageSize - 1); }
 inline uint64_t PageUp(uint64_t a) { return (a + kPageSize - 1) & ~(kPageSize - 1); }
 
 // A refcounted range of the memory file. Freed when the last VMA using it
-// goes away.
+// goes away. A file's page cache (goferfs) derives from it: its offset 0 is
+// the file's offset 0, and it says how far the file goes.
 class Backing {
  public:
   Backing(MemoryFile& mf, uint64_t offset, uint64_t len) : mf_(mf), offset_(offset), len_(len) {}
-  ~Backing() { mf_.Free(offset_, len_); }
+  virtual ~Backing() { mf_.Free(offset_, len_); }
   uint64_t offset() const { return offset_; }
   uint64_t len() const { return len_; }
+  // File pages: the file's current size. Pages of a shared mapping wholly
+  // past it raise SIGBUS (filemap_fault()). Anonymous memory: no limit.
+  virtual uint64_t FileSize() const { return UINT64_MAX; }
+  // msync(2) of [off, off+len) of this range (relative to offset()):
+  // writes modified file pages back. Anonymous memory: nothing to do.
+  virtual SysResult<void> Sync(uint64_t off, uint64_t len) { return {}; }
+
+ protected:
+  MemoryFile& mf_;
 
  private:
-  MemoryFile& mf_;
   uint64_t offset_, len_;
 };
 
@@ -41,6 +50,10 @@ struct Vma {
   bool dontfork = false;   // MADV_DONTFORK: absent from a fork child
   bool wipeonfork = false; // MADV_WIPEONFORK: zero-filled in a fork child
   bool maywrite = true;    // VM_MAYWRITE: false for shared maps of read-only fds
+  // Private and not writable, mapping a page cache's pages (`backing`)
+  // rather than a copy: fork shares them; the first write access (mprotect
+  // adding PROT_WRITE, WriteForce) copies them first (CopyOnWrite).
+  bool file_pages = false;
   std::shared_ptr<Backing> backing;
   uint64_t backing_offset = 0;  // offset of `start` within backing
   // For /proc/<pid>/maps: the mapped file's name and identity, or a pseudo
@@ -49,9 +62,16 @@ struct Vma {
   uint64_t file_offset = 0;
   uint64_t dev = 0, ino = 0;
 
+  // Private file mappings: the file's size when mapped (their pages are
+  // copies). Pages wholly past it raise SIGBUS. UINT64_MAX otherwise.
+  uint64_t file_size = UINT64_MAX;
+
   uint64_t FileOffsetOf(uint64_t addr) const {  // memory-file offset of addr
     return backing->offset() + backing_offset + (addr - start);
   }
+  // The end of the part of [start, end) that lies within the file's pages
+  // (a page past the end of file raises SIGBUS), or `end`.
+  uint64_t ValidEnd() const;
 };
 
 struct MapRequest {
@@ -65,12 +85,16 @@ struct MapRequest {
   std::string name;
   uint64_t file_offset = 0, dev = 0, ino = 0;
   // Maps this existing range (a shared file's memory, see memfs/shmem.h;
-  // a SysV segment) instead of fresh memory; requires `shared`.
+  // a SysV segment) instead of fresh memory. Without `shared`: a private
+  // mapping of a page cache's pages (Vma::file_pages); then `prot` must
+  // not include PROT_WRITE.
   // Precondition: backing_offset + len <= backing->len().
   std::shared_ptr<Backing> backing;
   uint64_t backing_offset = 0;
   // False: mprotect may never add PROT_WRITE (EACCES).
   bool maywrite = true;
+  // Private file mappings: the file's size (see Vma::file_size).
+  uint64_t file_size = UINT64_MAX;
 };
 
 // Guarded by the kernel lock. The platform address space is created lazily
@@ -128,6 +152,17 @@ class MemoryManager {
   // Precondition: on the thread of the task that ran in `old`.
   SysResult<void> TakeAddressSpace(MemoryManager& old);
 
+  // msync(2): writes back the shared file pages of [addr, addr+len), which
+  // must be mapped (ENOMEM).
+  SysResult<void> Sync(uint64_t addr, uint64_t len);
+  // A fault at `addr` that the platform reported as SIGSEGV is a SIGBUS:
+  // the page is mapped but lies past the end of its file.
+  bool FaultIsSigbus(uint64_t addr) const;
+  // The file behind `backing` changed size: every address space mapping it
+  // maps the pages now within the file and unmaps those past it (so that
+  // touching them faults into the sentry and raises SIGBUS).
+  static void FileSizeChanged(const Backing& backing);
+
   const std::map<uint64_t, Vma>& vmas() const { return vmas_; }
   const Vma* FindVma(uint64_t addr) const;
   uint64_t VirtualSize() const;
@@ -150,7 +185,13 @@ class MemoryManager {
   // platform; decommits private backing pages no longer used.
   void RemoveRange(uint64_t start, uint64_t end);
   void Insert(Vma vma);
-  void MapIntoPlatform(const Vma& vma);
+  // Maps the VMA's pages within its file (all of an anonymous VMA);
+  // `unmap_rest`: unmaps the pages past the end of the file.
+  void MapIntoPlatform(const Vma& vma, bool unmap_rest = false);
+  // Gives a file_pages VMA its own copy of its pages (private anonymous
+  // memory from then on, still SIGBUS past the file's current size).
+  SysResult<void> CopyOnWrite(Vma& vma);
+  Vma* FindVmaMutable(uint64_t addr) { return const_cast<Vma*>(FindVma(addr)); }
 
   MemoryFile& mf_;
   platform::Platform& platform_;

@@ -168,5 +168,94 @@ TEST_F(MmTest, FixedNoReplaceRefusesOverlap) {
   EXPECT_EQ(mm_->Map(r).error(), Errno::kEEXIST);
 }
 
+
+// A page cache stand-in: a file of `size` bytes whose pages are the range.
+class FakeFilePages : public Backing {
+ public:
+  FakeFilePages(MemoryFile& mf, uint64_t off, uint64_t len, uint64_t size)
+      : Backing(mf, off, len), size(size) {}
+  uint64_t FileSize() const override { return size; }
+  uint64_t size;
+};
+
+class FilePagesTest : public MmTest {
+ protected:
+  void SetUp() override {
+    MmTest::SetUp();
+    uint64_t off = mf_->Allocate(4 * kPageSize).value();
+    file_ = std::make_shared<FakeFilePages>(*mf_, off, 4 * kPageSize, 2 * kPageSize + 10);
+    std::memset(mf_->At(off), 'f', 2 * kPageSize + 10);
+  }
+  // A private read-only mapping of the file's pages (as sys_mmap makes).
+  uint64_t MapFilePages(uint64_t len) {
+    MapRequest r;
+    r.len = len;
+    r.prot = PROT_READ;
+    r.name = "/f";
+    r.backing = file_;
+    auto a = mm_->Map(r);
+    EXPECT_TRUE(a.has_value());
+    return a.value_or(0);
+  }
+  char FileByte(uint64_t off) { return static_cast<char>(*mf_->At(file_->offset() + off)); }
+  std::shared_ptr<FakeFilePages> file_;
+};
+
+TEST_F(FilePagesTest, ForkSharesFilePagesInsteadOfCopying) {
+  uint64_t a = MapFilePages(2 * kPageSize);
+  auto child = mm_->Fork();
+  const Vma* v = child->FindVma(a);
+  ASSERT_NE(v, nullptr);
+  EXPECT_TRUE(v->file_pages);
+  EXPECT_EQ(v->backing, file_);  // the same pages, not a copy
+  // A write to the file shows in both (never-written private pages).
+  *mf_->At(file_->offset() + 5) = 'W';
+  char c = 0;
+  ASSERT_TRUE(child->CopyIn(a + 5, &c, 1).has_value());
+  EXPECT_EQ(c, 'W');
+  ASSERT_TRUE(mm_->CopyIn(a + 5, &c, 1).has_value());
+  EXPECT_EQ(c, 'W');
+}
+
+TEST_F(FilePagesTest, MprotectWriteCopiesFirst) {
+  uint64_t a = MapFilePages(2 * kPageSize);
+  ASSERT_TRUE(mm_->Protect(a, 2 * kPageSize, PROT_READ | PROT_WRITE).has_value());
+  const Vma* v = mm_->FindVma(a);
+  ASSERT_NE(v, nullptr);
+  EXPECT_FALSE(v->file_pages);
+  EXPECT_NE(v->backing, file_);
+  char c = 'p';
+  ASSERT_TRUE(mm_->CopyOut(a + 1, &c, 1).has_value());
+  EXPECT_EQ(FileByte(1), 'f');  // the file is untouched
+  ASSERT_TRUE(mm_->CopyIn(a + kPageSize, &c, 1).has_value());
+  EXPECT_EQ(c, 'f');            // the copy has the file's bytes
+}
+
+TEST_F(FilePagesTest, UnmapAndWriteForceLeaveTheFileAlone) {
+  uint64_t a = MapFilePages(2 * kPageSize);
+  ASSERT_TRUE(mm_->WriteForce(a, "x", 1).has_value());
+  EXPECT_EQ(FileByte(0), 'f');
+  uint64_t b = MapFilePages(2 * kPageSize);
+  ASSERT_TRUE(mm_->Unmap(b, 2 * kPageSize).has_value());
+  EXPECT_EQ(FileByte(kPageSize), 'f');  // not decommitted
+}
+
+TEST_F(FilePagesTest, PagesPastEndOfFileAreSigbus) {
+  uint64_t a = MapFilePages(4 * kPageSize);
+  EXPECT_FALSE(mm_->FaultIsSigbus(a + 2 * kPageSize + 100));  // last, partial page
+  EXPECT_TRUE(mm_->FaultIsSigbus(a + 3 * kPageSize));
+  file_->size = 4 * kPageSize;
+  EXPECT_FALSE(mm_->FaultIsSigbus(a + 3 * kPageSize));
+  // A private copy keeps the size it was mapped with.
+  MapRequest r;
+  r.len = 2 * kPageSize;
+  r.prot = PROT_READ;
+  r.name = "/g";
+  r.file_size = 10;
+  uint64_t b = mm_->Map(r).value();
+  EXPECT_FALSE(mm_->FaultIsSigbus(b));
+  EXPECT_TRUE(mm_->FaultIsSigbus(b + kPageSize));
+}
+
 }  // namespace
 }  // namespace bulwark::mm

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "sentry/fsimpl/gofer/inode.h"
 #include "sentry/kernel/task.h"
@@ -40,8 +41,21 @@ class GoferFileDescription : public vfs::FileDescription {
 
   SysResult<size_t> Read(kernel::Task& t, vfs::IoVecs dst, uint64_t off) override {
     if (off > INT64_MAX) return Err(Errno::kEINVAL);
+    size_t cached = 0;
+    std::vector<iovec> rest;
+    if (auto c = inode_->cache()) {
+      // Mapped shared: the cache holds what mappings wrote.
+      cached = c->Read(dst, off);
+      if (cached == vfs::TotalLength(dst) || off + cached >= c->FileSize()) return cached;
+      // Past the cache's reservation: from the host.
+      rest = Drop(dst, cached);
+      dst = rest;
+      off += cached;
+    }
     int n = static_cast<int>(std::min<size_t>(dst.size(), IOV_MAX));
-    return HostIo(t, [&] { return preadv(fd_.get(), dst.data(), n, static_cast<off_t>(off)); });
+    auto r = HostIo(t, [&] { return preadv(fd_.get(), dst.data(), n, static_cast<off_t>(off)); });
+    if (!r && cached > 0) return cached;
+    return TRY(r) + cached;
   }
 
   SysResult<size_t> Write(kernel::Task& t, vfs::IoVecs src, uint64_t off) override {
@@ -56,7 +70,19 @@ class GoferFileDescription : public vfs::FileDescription {
       host_append_ = append;
     }
     int n = static_cast<int>(std::min<size_t>(src.size(), IOV_MAX));
-    return HostIo(t, [&] { return pwritev(fd_.get(), src.data(), n, static_cast<off_t>(off)); });
+    size_t done =
+        TRY(HostIo(t, [&] { return pwritev(fd_.get(), src.data(), n, static_cast<off_t>(off)); }));
+    // Write-through: the page cache (if the file is mapped shared) gets
+    // the same bytes, so mappings see them.
+    if (auto c = inode_->cache(); c && done > 0) {
+      if (append) {
+        struct stat st;
+        if (fstat(fd_.get(), &st) != 0) return Err(HostErrno());
+        off = static_cast<uint64_t>(st.st_size) - done;
+      }
+      c->Wrote(src, done, off);
+    }
+    return done;
   }
 
   SysResult<vfs::Stat> GetStat() override {
@@ -86,17 +112,46 @@ class GoferFileDescription : public vfs::FileDescription {
   SysResult<void> Sync() override {
     // Holds the kernel lock: FileDescription::Sync passes no Task to
     // release it with.
+    if (auto c = inode_->cache()) TRY(c->WriteBackAll());
     if (fsync(fd_.get()) < 0) return Err(HostErrno());
     return {};
   }
 
+  GoferInode& inode() const { return *inode_; }
+  int host_fd() const { return fd_.get(); }
+
  private:
+  // `v` without its first `n` bytes.
+  static std::vector<iovec> Drop(vfs::IoVecs v, size_t n) {
+    std::vector<iovec> out;
+    for (const iovec& e : v) {
+      if (n >= e.iov_len) {
+        n -= e.iov_len;
+        continue;
+      }
+      out.push_back({static_cast<uint8_t*>(e.iov_base) + n, e.iov_len - n});
+      n = 0;
+    }
+    return out;
+  }
+
   std::shared_ptr<GoferInode> inode_;
   UniqueFd fd_;
   bool host_append_ = false;
 };
 
 }  // namespace
+
+std::optional<SysResult<std::shared_ptr<mm::Backing>>> PageCacheOf(vfs::FileDescription& file,
+                                                                   mm::MemoryFile& mf,
+                                                                   uint64_t off, uint64_t len,
+                                                                   bool shared) {
+  auto* g = dynamic_cast<GoferFileDescription*>(&file);
+  if (g == nullptr) return std::nullopt;
+  auto c = g->inode().CacheForMapping(mf, file, g->host_fd(), off, len, shared);
+  if (!c) return Err(c.error());
+  return std::shared_ptr<mm::Backing>(std::move(*c));
+}
 
 std::shared_ptr<vfs::FileDescription> NewHostFileDescription(const vfs::Path& path, int flags,
                                                              std::shared_ptr<GoferInode> inode,

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include "base/log.h"
 #include "sentry/fsimpl/gofer/inode.h"
 #include "sentry/kernel/task.h"
 
@@ -83,7 +84,29 @@ SysResult<void> GoferInode::SetStat(const vfs::SetStatRequest& req) {
   attr.atime = req.atime;
   attr.mtime = req.mtime;
   stat_ = TRY(fs_->client->SetAttr(fid_, attr));
+  if (auto c = cache(); c && (req.mask & R::kSize)) c->Resized(req.size);
   return {};
+}
+
+SysResult<std::shared_ptr<PageCache>> GoferInode::CacheForMapping(
+    mm::MemoryFile& mf, vfs::FileDescription& file, int fd, uint64_t off, uint64_t len,
+    bool shared) {
+  std::shared_ptr<PageCache> c = cache();
+  if (!c || off + len > c->len()) {
+    // A file mapped past its cache's reservation gets a new, larger cache;
+    // the older mappings keep the old one and stop following the file (as
+    // memfs's reservations, see memfs/file.cc).
+    if (c) LOG_WARN("goferfs: file mapped past its page cache; older mappings no longer follow it");
+    if (c) TRY(c->WriteBackAll());
+    c = TRY(PageCache::Create(mf, fd, off + len));
+    cache_ = c;
+  }
+  if (shared && file.Writable()) TRY(c->NoteWritable(fd, off, len));
+  // Read-only file pages of the image (executables, libraries) are likely
+  // mapped again. Not of files that may change behind the sandbox's back
+  // (rw bind mounts): a cache serves read(2) while it exists.
+  if (!shared && fs_->read_only) RetainPageCache(c);
+  return c;
 }
 
 SysResult<std::shared_ptr<vfs::Inode>> GoferInode::Adopt(const gofer::WalkResult& r) {

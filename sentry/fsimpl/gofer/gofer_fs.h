@@ -11,6 +11,7 @@
 
 #include "base/result.h"
 #include "gofer/client.h"
+#include "sentry/mm/mm.h"
 #include "sentry/fsimpl/memfs/memfs.h"
 #include "sentry/vfs/inode.h"
 
@@ -28,5 +29,14 @@ SysResult<std::shared_ptr<vfs::Inode>> CreateGoferFs(std::shared_ptr<gofer::Clie
 // statfs(2) of the host filesystem behind a gofer inode; nullopt when
 // `inode` is not one.
 std::optional<SysResult<gofer::StatFs>> StatFsOf(vfs::Inode& inode);
+
+// A mapping of [off, off+len) of a gofer regular file: its page cache
+// (page_cache.h; file offset = backing offset), created on first use;
+// nullopt when `file` is not a gofer regular file. `shared`: MAP_SHARED
+// (else a private read-only mapping, see mm::Vma::file_pages).
+std::optional<SysResult<std::shared_ptr<mm::Backing>>> PageCacheOf(vfs::FileDescription& file,
+                                                                   mm::MemoryFile& mf,
+                                                                   uint64_t off, uint64_t len,
+                                                                   bool shared);
 
 }  // namespace bulwark::fsimpl::goferfs

@@ -6,6 +6,7 @@
 
 #include "base/unique_fd.h"
 #include "sentry/fsimpl/gofer/gofer_fs.h"
+#include "sentry/fsimpl/gofer/page_cache.h"
 
 namespace bulwark::fsimpl::goferfs {
 
@@ -49,6 +50,15 @@ class GoferInode : public vfs::Inode {
   GoferFs& fs() const { return *fs_; }
   uint64_t fid() const { return fid_; }
 
+  // The page cache while the file is mapped shared (page_cache.h), or null.
+  std::shared_ptr<PageCache> cache() const { return cache_.lock(); }
+  // The page cache for a mapping of [off, off+len) through `file` (host fd
+  // `fd`), created when there is none or it is too small. `shared`: a
+  // MAP_SHARED mapping (writable if `file` is).
+  SysResult<std::shared_ptr<PageCache>> CacheForMapping(mm::MemoryFile& mf,
+                                                        vfs::FileDescription& file, int fd,
+                                                        uint64_t off, uint64_t len, bool shared);
+
  private:
   // Owner of a new file (the gofer applies them as given).
   void NewOwner(const kernel::Credentials& creds, uint32_t* uid, uint32_t* gid) const;
@@ -62,6 +72,9 @@ class GoferInode : public vfs::Inode {
   // From Create: an O_RDWR fd for the Open that follows, so that a file
   // created without write permission can still be opened for writing once.
   UniqueFd created_fd_;
+  // Held by the mappings (their VMAs' backing), not by the inode, so it
+  // goes (after writing back) with the last mapping.
+  std::weak_ptr<PageCache> cache_;
 };
 
 // Opens a description over a host fd donated by the gofer.

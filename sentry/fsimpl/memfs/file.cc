@@ -78,6 +78,7 @@ class RegularFileDescription : public vfs::FileDescription {
   std::string AnonName() const override { return anon_name_; }
 
   const std::shared_ptr<FileInode>& inode() const { return inode_; }
+  const std::shared_ptr<vfs::FileDescription>& lower() const { return lower_; }
   // memfd_create: the /proc/<pid>/fd name of a pathless description.
   void set_anon_name(std::string n) { anon_name_ = std::move(n); }
 
@@ -120,6 +121,21 @@ uint64_t PopulatedBytes(const mm::MemoryFile& mf, uint64_t off, uint64_t len) {
 // Memory-file reservations for shared-mapped files start at this size, so
 // that small files (POSIX semaphores, sqlite's -shm) never move.
 constexpr uint64_t kMinReservation = 8 << 20;
+
+// A shared-mapped file's memory: its mappings raise SIGBUS on pages past
+// the file's size (mm::Vma::ValidEnd).
+class FileBacking : public mm::Backing {
+ public:
+  FileBacking(mm::MemoryFile& mf, uint64_t off, uint64_t len, std::weak_ptr<vfs::Inode> inode)
+      : mm::Backing(mf, off, len), inode_(std::move(inode)) {}
+  uint64_t FileSize() const override {
+    auto i = inode_.lock();
+    return i ? static_cast<const FileInode&>(*i).size() : UINT64_MAX;
+  }
+
+ private:
+  std::weak_ptr<vfs::Inode> inode_;
+};
 
 }  // namespace
 
@@ -207,7 +223,10 @@ SysResult<void> FileInode::SetSize(uint64_t size) {
     }
     mapped_charged_ = pages;
   }
+  bool pages_changed = mm::PageUp(size) != mm::PageUp(size_);
   size_ = size;
+  // Mappings reach the pages within the new size only.
+  if (mapped() && pages_changed) mm::MemoryManager::FileSizeChanged(*backing_);
   return {};
 }
 
@@ -221,7 +240,7 @@ SysResult<void> FileInode::Reserve(uint64_t end) {
   // (rare; never the small files of semaphores) move.
   uint64_t len = std::max(end, backing_->len() * 2);
   uint64_t off = TRY(mf_->Allocate(len));
-  auto moved = std::make_shared<mm::Backing>(*mf_, off, len);
+  auto moved = std::make_shared<FileBacking>(*mf_, off, len, weak_from_this());
   mf_->CopyPopulated(backing_->offset(), off, backing_->len());
   LOG_WARN("memfs: file %lu grew past its shared-memory reservation; moved (existing shared "
            "mappings no longer follow it)", static_cast<unsigned long>(ino()));
@@ -241,7 +260,7 @@ SysResult<std::shared_ptr<mm::Backing>> FileInode::SharedBacking(mm::MemoryFile&
     if (pages > pages_.size()) TRY(fs_->ChargePages(pages - pages_.size()));
     else fs_->UnchargePages(pages_.size() - pages);
     uint64_t off = TRY(mf.Allocate(len));
-    auto backing = std::make_shared<mm::Backing>(mf, off, len);
+    auto backing = std::make_shared<FileBacking>(mf, off, len, weak_from_this());
     for (auto& [idx, page] : pages_) {
       if (!AllZero(page->bytes, kPageSize)) std::memcpy(mf.At(off + idx * kPageSize), page->bytes, kPageSize);
     }
@@ -460,6 +479,13 @@ SysResult<void> Fallocate(kernel::Task& t, vfs::FileDescription& f, int mode, ui
   // Writable descriptions copied up at open.
   if (m->inode()->lower_valid()) TRY(m->inode()->CopyUp(t, f.path()));
   return m->inode()->Allocate(mode, off, len);
+}
+
+std::shared_ptr<vfs::FileDescription> UncopiedLowerOf(vfs::FileDescription& f) {
+  RegularFileDescription* m = AsMemFile(f);
+  if (m == nullptr || !m->lower() || m->inode()->lower_valid() != m->inode()->size())
+    return nullptr;
+  return m->lower();
 }
 
 SysResult<std::shared_ptr<mm::Backing>> SharedBackingOf(kernel::Task& t, vfs::FileDescription& f,

@@ -27,6 +27,12 @@ SysResult<void> Fallocate(kernel::Task& t, vfs::FileDescription& f, int mode, ui
 SysResult<std::shared_ptr<mm::Backing>> SharedBackingOf(kernel::Task& t, vfs::FileDescription& f,
                                                         mm::MemoryFile& mf, uint64_t end);
 
+// The lower (image) file that a read-only description of an overlay file
+// reads from while the file is not copied up, or null. Private read-only
+// mappings map its page cache (as overlayfs maps the lower inode's pages;
+// like there, they do not follow a later copy-up).
+std::shared_ptr<vfs::FileDescription> UncopiedLowerOf(vfs::FileDescription& f);
+
 // memfd_create(2): a new unnamed memfs file opened O_RDWR | `flags`
 // (O_CLOEXEC is the caller's), named "/memfd:NAME (deleted)" in
 // /proc/<pid>/fd. Seals start empty when `allow_sealing`, else F_SEAL_SEAL.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "sentry/fsimpl/gofer/gofer_fs.h"
 #include "sentry/fsimpl/memfs/shmem.h"
 #include "sentry/syscalls/linux/sys_mmap.h"
 #include "sentry/vfs/file.h"
@@ -66,6 +67,14 @@ SysResult<uint64_t> sys_mmap(Task& t, uint64_t addr, uint64_t len, int prot, int
     if (req.shared && (prot & PROT_WRITE) && !file->Writable()) return Err(Errno::kEACCES);
     auto st = TRY(file->GetStat());
     if (!S_ISREG(st.mode) && !S_ISCHR(st.mode)) return Err(Errno::kENODEV);
+    if (S_ISREG(st.mode)) {
+      req.name = file->path().valid()
+                     ? t.kernel().mounts().PathString(file->path(), t.fs().root)
+                     : file->AnonName();
+      req.file_offset = offset;
+      req.dev = st.dev;
+      req.ino = st.ino;
+    }
     if (S_ISCHR(st.mode)) {
       // /dev/zero maps as anonymous memory; other devices cannot be mapped.
       if (st.rdev != makedev(1, 5)) return Err(Errno::kENODEV);
@@ -82,30 +91,39 @@ SysResult<uint64_t> sys_mmap(Task& t, uint64_t addr, uint64_t len, int prot, int
                                                         offset + mm::PageUp(len)));
       req.backing_offset = offset;
       req.maywrite = file->Writable();
-      req.name = file->path().valid()
-                     ? t.kernel().mounts().PathString(file->path(), t.fs().root)
-                     : file->AnonName();
-      req.file_offset = offset;
-      req.dev = st.dev;
-      req.ino = st.ino;
-      uint64_t start = TRY(t.mm().Map(req));
-      return start;
-    } else {
-      if (req.shared && (prot & PROT_WRITE)) {
-        // TODO(#4): writable shared file mappings need a page cache.
-        LOG_WARN("mmap: writable MAP_SHARED file mappings are not supported yet");
+      return t.mm().Map(req);
+    } else if (req.shared) {
+      // Gofer files: their page cache (gofer/page_cache.h).
+      if (offset + mm::PageUp(len) < offset) return Err(Errno::kEOVERFLOW);
+      auto backing = fsimpl::goferfs::PageCacheOf(*file, t.kernel().memory_file(), offset,
+                                                  mm::PageUp(len), /*shared=*/true);
+      if (!backing) {
+        LOG_WARN("mmap: MAP_SHARED of this kind of file is not supported");
         return Err(Errno::kENODEV);
       }
-      // A read-only shared mapping of a file behaves like a private copy
-      // unless the file changes while mapped.
-      if (req.shared) req.maywrite = file->Writable();
-      req.shared = false;
-      req.name = file->path().valid()
-                     ? t.kernel().mounts().PathString(file->path(), t.fs().root)
-                     : file->AnonName();
-      req.file_offset = offset;
-      req.dev = st.dev;
-      req.ino = st.ino;
+      req.backing = TRY(std::move(*backing));
+      req.backing_offset = offset;
+      req.maywrite = file->Writable();
+      return t.mm().Map(req);
+    } else if (!(prot & PROT_WRITE)) {
+      // Private and read-only (text, rodata, libraries): the file's cached
+      // pages, not a copy (mm::Vma::file_pages). An overlay file not
+      // copied up maps its lower file's pages.
+      if (offset + mm::PageUp(len) < offset) return Err(Errno::kEOVERFLOW);
+      std::shared_ptr<vfs::FileDescription> lower = fsimpl::memfs::UncopiedLowerOf(*file);
+      auto backing = fsimpl::goferfs::PageCacheOf(lower ? *lower : *file,
+                                                  t.kernel().memory_file(), offset,
+                                                  mm::PageUp(len), /*shared=*/false);
+      if (backing) {
+        req.backing = TRY(std::move(*backing));
+        req.backing_offset = offset;
+        req.maywrite = true;
+        return t.mm().Map(req);
+      }
+      req.file_size = st.size;  // a copy of another kind of file, below
+    } else {
+      // A private copy of the file; pages past its end raise SIGBUS.
+      req.file_size = st.size;
     }
   }
   uint64_t start = TRY(t.mm().Map(req));
@@ -157,7 +175,9 @@ SysResult<void> sys_madvise(Task& t, uint64_t addr, uint64_t len, int advice) {
         const mm::Vma* v = t.mm().FindVma(a);
         if (v == nullptr) return Err(Errno::kENOMEM);
         uint64_t stop = std::min(end, v->end);
-        if (!v->shared) t.kernel().memory_file().Decommit(v->FileOffsetOf(a), stop - a);
+        // file_pages VMAs map a page cache: nothing of their own to drop.
+        if (!v->shared && !v->file_pages)
+          t.kernel().memory_file().Decommit(v->FileOffsetOf(a), stop - a);
         a = stop;
       }
       break;
@@ -180,7 +200,11 @@ SysResult<void> sys_msync(Task& t, uint64_t addr, uint64_t len, int flags) {
     if (v == nullptr) return Err(Errno::kENOMEM);
     a = v->end;
   }
-  return {};  // no writable shared file mappings exist to write back
+  // MS_ASYNC writes back too (Linux only marks the pages for write-back):
+  // modified pages are not tracked, so this is the only moment. MS_INVALIDATE:
+  // mappings and the file share one cache, nothing to invalidate.
+  if (flags & (MS_SYNC | MS_ASYNC)) return t.mm().Sync(addr, len);
+  return {};
 }
 
 SysResult<void> sys_mincore(Task& t, uint64_t addr, uint64_t len, UserPtr<uint8_t> vec) {
