@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "oci/names.h"
 #include "sentry/boot_internal.h"
+#include "sentry/fsimpl/devpts/console_relay.h"
 #include "sentry/fsimpl/host/host_file.h"
 #include "sentry/fsimpl/host/notifier.h"
 #include "sentry/kernel/exec.h"
@@ -93,6 +94,37 @@ void SetRlimits(kernel::ThreadGroup& tg, const oci::Process& p) {
     if (auto r = oci::RlimitResource(rl.type)) tg.rlimits[*r] = kernel::Rlimit{rl.soft, rl.hard};
 }
 
+// process.terminal: one terminal on fds 0-2, the controlling terminal of
+// the session the new process leads (runc: setsid, TIOCSCTTY and the pty
+// replica dup'd onto 0-2). It is a pty of the sandbox (/dev/pts/N) relayed
+// to the host terminal; without the sandbox's /dev/ptmx (no devpts mount),
+// the host terminal itself. Done after the program is loaded, so that a
+// failed exec leaves the host terminal's mode alone.
+Result<void> InstallTerminal(kernel::Task& t, const vfs::ResolveContext& ctx, UniqueFd host,
+                             bool keep, std::shared_ptr<fsimpl::host::Notifier> notifier) {
+  kernel::ThreadGroup& tg = t.tg();  // leader of its own session and group
+  uint64_t nofile = tg.rlimits[RLIMIT_NOFILE].cur;
+  fsimpl::devpts::ConsoleOptions co;
+  co.sid = tg.sid;
+  co.pgid = tg.pgid;
+  co.end_with_replicas = !keep;
+  std::shared_ptr<vfs::FileDescription> file;
+  if (auto pty = fsimpl::devpts::StartConsole(ctx, host, co)) {
+    file = *pty;
+  } else {
+    LOG_WARN("terminal: no sandbox pty (%s); giving the process the host terminal",
+             ErrnoName(pty.error()));
+    auto f = fsimpl::host::ImportHostFile(std::move(host), notifier);
+    if (!f) return MakeError(std::string("import terminal: ") + ErrnoName(f.error()));
+    auto h = fsimpl::host::HostFdOf(**f);
+    if (!h || !h->is_tty()) return MakeError("terminal: the fd is not a tty", ENOTTY);
+    fsimpl::host::SetControllingTty(*h, tg.sid, tg.pgid);
+    file = *f;
+  }
+  for (int fd = 0; fd <= 2; ++fd) (void)t.fds().InstallAt(fd, file, false, nofile);
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<kernel::Task>> CreateProcess(kernel::Kernel& k, const oci::Process& p,
@@ -114,17 +146,12 @@ Result<std::unique_ptr<kernel::Task>> CreateProcess(kernel::Kernel& k, const oci
   t->fs().umask = p.user.umask.value_or(022);
 
   uint64_t nofile = tg->rlimits[RLIMIT_NOFILE].cur;
+  // The host terminal, installed once the program is loaded.
+  UniqueFd terminal;
   if (stdio.terminal) {
-    // One terminal dup'd onto 0-2 (runc: the pty replica); it becomes the
-    // controlling terminal of the new session the process leads.
     if (!stdio.fds[0]) return MakeError("terminal: no tty fd", EINVAL);
-    auto file = fsimpl::host::ImportHostFile(std::move(stdio.fds[0]), notifier);
-    if (!file) return MakeError(std::string("import terminal: ") + ErrnoName(file.error()));
-    auto host = fsimpl::host::HostFdOf(**file);
-    if (!host || !host->is_tty()) return MakeError("terminal: the fd is not a tty", ENOTTY);
-    for (int fd = 0; fd <= 2; ++fd) (void)t->fds().InstallAt(fd, *file, false, nofile);
-    // ThreadGroup starts as leader of its own session and process group.
-    fsimpl::host::SetControllingTty(*host, tg->sid, tg->pgid);
+    if (!isatty(stdio.fds[0].get())) return MakeError("terminal: the fd is not a tty", ENOTTY);
+    terminal = std::move(stdio.fds[0]);
   } else {
     for (int fd = 0; fd <= 2; ++fd) {
       if (!stdio.fds[fd]) continue;  // closed stdio stays closed in the sandbox
@@ -173,6 +200,7 @@ Result<std::unique_ptr<kernel::Task>> CreateProcess(kernel::Kernel& k, const oci
     int e = ToInt(r.error());
     return MakeError("exec: \"" + p.args[0] + "\": " + strerror(e), e);
   }
+  if (terminal) TRY(InstallTerminal(*t, ctx, std::move(terminal), stdio.keep_console, notifier));
   return t;
 }
 
@@ -182,6 +210,7 @@ Result<std::unique_ptr<kernel::Task>> CreateInit(kernel::Kernel& k, const oci::S
   ProcessStdio stdio;
   // process.terminal: the runtime gave us the pty replica as fds 0-2.
   stdio.terminal = spec.process.terminal && isatty(0);
+  stdio.keep_console = true;
   for (int fd = 0; fd <= (stdio.terminal ? 0 : 2); ++fd) {
     int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (copy >= 0) stdio.fds[fd] = UniqueFd(copy);

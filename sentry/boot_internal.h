@@ -25,6 +25,9 @@ struct BootOptions {
   int debug_log_fd = -1;
   std::string platform = "ptrace";
   std::string overlay = "tmpfs";  // tmpfs | none
+  // --network=none|host: the sandbox's own loopback, or host sockets made
+  // in the sentry's network namespace (fsimpl/socket/host_inet_socket.h).
+  std::string network = "none";
   bool strace = false;
   // --seccomp=enforce|log|off (sentry/seccomp_policy.h); empty: the default.
   std::string seccomp;
@@ -57,6 +60,9 @@ struct ProcessStdio {
   // fds[0] is a terminal to install at 0, 1 and 2 (one description) and to
   // make the controlling terminal of the process's session (process.terminal).
   bool terminal = false;
+  // With `terminal`: the sandbox pty outlives its replicas being closed
+  // (init's console); an exec'd process's console ends with them.
+  bool keep_console = false;
   // extra[i] becomes fd 3+i (runc's --preserve-fds).
   std::vector<UniqueFd> extra;
 };

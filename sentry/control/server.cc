@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "oci/parse_internal.h"
+#include "sentry/fsimpl/devpts/console_relay.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/kernel/signals.h"
 #include "sentry/kernel/thread_group.h"
@@ -222,6 +223,9 @@ Json Server::OpSignal(const Json& req) {
       pid == 0 ? k_.ThreadGroupByPid(k_.init() ? k_.init()->tgid : 0)
                : k_.ThreadGroupByPid(static_cast<pid_t>(pid));
   if (!tg || tg->zombie) return Fail("no such process");
+  // `exec --tty` forwards its terminal's resizes as SIGWINCH: the sandbox
+  // ptys take their host terminals' sizes first (console_relay.h).
+  if (sig == SIGWINCH) fsimpl::devpts::ResizeConsoles();
   if (sig != 0) kernel::SendGroupSignal(*tg, info, kernel::SignalSource::kOutside);
   return Ok();
 }
@@ -371,6 +375,8 @@ void Server::OpExec(int conn, std::unique_lock<std::mutex>& lock, const Json& re
   // thread is gone. The wait goes on if the client went away: the process
   // keeps running and is reaped here.
   k_.idle_cv().wait(lock, [&] { return tg->zombie; });
+  // With a terminal, its last output reaches the host before the status.
+  if (terminal) fsimpl::devpts::WaitConsoleOutput(lock, pid, std::chrono::seconds(2));
   int status = tg->wait_status;
   if (tg->parent == nullptr && k_.ThreadGroupByPid(pid) == tg) {
     reaped_utime_ns_ += tg->utime_ns + tg->cutime_ns;

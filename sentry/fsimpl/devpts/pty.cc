@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -205,30 +206,22 @@ class MasterFile : public PtyFile {
       if (p.ReplicaClosed()) return Err(Errno::kEIO);
       return Err(Errno::kEAGAIN);
     }
-    std::vector<uint8_t> buf;
-    if (p.packet) buf.push_back(0);  // TIOCPKT_DATA
-    size_t n = std::min(total - buf.size(), p.to_master.size());
-    buf.insert(buf.end(), p.to_master.begin(), p.to_master.begin() + static_cast<ptrdiff_t>(n));
-    p.to_master.erase(p.to_master.begin(), p.to_master.begin() + static_cast<ptrdiff_t>(n));
-    Scatter(buf.data(), buf.size(), dst);
-    p.replica_queue.Notify(kOut);
-    return buf.size();
+    size_t hdr = p.packet ? 1 : 0;  // TIOCPKT_DATA
+    std::vector<uint8_t> buf(std::min(total, hdr + p.to_master.size()), 0);
+    size_t n = hdr + p.ReadOutput(buf.data() + hdr, buf.size() - hdr);
+    Scatter(buf.data(), n, dst);
+    return n;
   }
 
   SysResult<size_t> Write(kernel::Task& t, vfs::IoVecs src, uint64_t off) override {
     PtyPair& p = *pair_;
-    size_t room = kPendingInputCap - std::min(kPendingInputCap, p.pending_input.size());
-    if (room == 0) return Err(Errno::kEAGAIN);
+    if (p.InputRoom() == 0) return Err(Errno::kEAGAIN);
     size_t done = 0;
     for (const iovec& v : src) {
-      size_t n = std::min(room - done, v.iov_len);
-      auto* b = static_cast<const uint8_t*>(v.iov_base);
-      p.pending_input.insert(p.pending_input.end(), b, b + n);
+      size_t n = p.WriteInput({static_cast<const uint8_t*>(v.iov_base), v.iov_len});
       done += n;
-      if (done == room) break;
+      if (n < v.iov_len) break;
     }
-    p.Pump();
-    p.NotifyAll();
     return done;
   }
 
@@ -352,6 +345,39 @@ void PtyPair::SetPacketStatus(uint8_t bits) {
   if (!packet) return;
   packet_status |= bits;
   master_queue.Notify(POLLIN | POLLPRI);
+}
+
+size_t PtyPair::InputRoom() const {
+  return kPendingInputCap - std::min(kPendingInputCap, pending_input.size());
+}
+
+size_t PtyPair::WriteInput(std::span<const uint8_t> in) {
+  size_t n = std::min(InputRoom(), in.size());
+  if (n == 0) return 0;
+  pending_input.insert(pending_input.end(), in.begin(), in.begin() + static_cast<ptrdiff_t>(n));
+  Pump();
+  NotifyAll();
+  return n;
+}
+
+size_t PtyPair::ReadOutput(uint8_t* dst, size_t len) {
+  size_t n = std::min(len, to_master.size());
+  if (n == 0) return 0;
+  std::copy_n(to_master.begin(), n, dst);
+  to_master.erase(to_master.begin(), to_master.begin() + static_cast<ptrdiff_t>(n));
+  replica_queue.Notify(kOut);
+  return n;
+}
+
+void PtyPair::Resize(const winsize& v) {
+  if (memcmp(&v, &ws, sizeof v) == 0) return;
+  ws = v;
+  tty::SignalProcessGroup(kernel, foreground_pgid, SIGWINCH);
+}
+
+std::shared_ptr<PtyPair> PairOf(const vfs::FileDescription& f) {
+  auto* p = dynamic_cast<const PtyFile*>(&f);
+  return p ? p->pair() : nullptr;
 }
 
 SysResult<std::shared_ptr<vfs::FileDescription>> PtyPair::Reopen(kernel::Task& t,

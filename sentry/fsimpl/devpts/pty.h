@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <span>
 
 #include "sentry/fsimpl/devpts/devpts.h"
 #include "sentry/fsimpl/devpts/line_discipline.h"
@@ -90,10 +91,23 @@ class PtyPair : public tty::JobControl, public std::enable_shared_from_this<PtyP
   // Packet-mode status for the master (ORed in).
   void SetPacketStatus(uint8_t bits);
 
+  // The master's side without a description (also used by the console
+  // relay, console_relay.h): input room, a write of input (up to the room;
+  // returns the count taken), a read of replica output (returns the count;
+  // no packet-mode header).
+  size_t InputRoom() const;
+  size_t WriteInput(std::span<const uint8_t> in);
+  size_t ReadOutput(uint8_t* dst, size_t len);
+  // tty_do_resize(): a new size sends SIGWINCH to the foreground group.
+  void Resize(const winsize& v);
+
   // /dev/tty of a session whose controlling terminal this is.
   SysResult<std::shared_ptr<vfs::FileDescription>> Reopen(kernel::Task& t, const vfs::Path& path,
                                                           int flags) override;
 };
+
+// The pair behind a master or replica description, else nullptr.
+std::shared_ptr<PtyPair> PairOf(const vfs::FileDescription& f);
 
 // Opens the replica of `pair` (EIO when locked or hung up).
 SysResult<std::shared_ptr<vfs::FileDescription>> OpenReplica(kernel::Task& t,

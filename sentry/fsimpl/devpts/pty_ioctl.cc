@@ -5,8 +5,6 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 
-#include <cstring>
-
 #include "base/log.h"
 #include "sentry/fsimpl/devpts/pty.h"
 #include "sentry/kernel/task.h"
@@ -72,12 +70,7 @@ std::optional<SysResult<uint64_t>> CommonIoctl(kernel::Task& t, PtyPair& p, bool
       TRY(t.CopyOut(UserPtr<winsize>{arg}, p.ws));
       return 0;
     case TIOCSWINSZ: {
-      // tty_do_resize(): SIGWINCH to the foreground group on a change.
-      winsize v = TRY(t.CopyIn(UserPtr<winsize>{arg}));
-      if (memcmp(&v, &p.ws, sizeof v) != 0) {
-        p.ws = v;
-        tty::SignalProcessGroup(t.kernel(), p.foreground_pgid, SIGWINCH);
-      }
+      p.Resize(TRY(t.CopyIn(UserPtr<winsize>{arg})));
       return 0;
     }
     case FIONREAD: {
