@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -121,6 +122,47 @@ TEST(InetSocket, UdpSendtoRecvfrom) {
   ASSERT_THAT(recvfrom(b.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len),
               SyscallSucceedsWithValue(5));
   EXPECT_EQ(from.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+}
+
+// UDP-Lite (udplite(7)): datagrams like UDP, a port space of its own, and
+// the checksum-coverage options at SOL_UDPLITE (or SOL_UDP).
+TEST(InetSocket, UdpLite) {
+  constexpr int kSendCscov = 10, kRecvCscov = 11;  // include/net/udplite.h
+  FileDescriptor a(socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE));
+  FileDescriptor b(socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE));
+  ASSERT_TRUE(a.valid() && b.valid()) << strerror(errno);
+  int v = 0;
+  socklen_t vl = sizeof v;
+  ASSERT_THAT(getsockopt(a.get(), SOL_SOCKET, SO_PROTOCOL, &v, &vl), SyscallSucceeds());
+  EXPECT_EQ(v, IPPROTO_UDPLITE);
+  sockaddr_in addr = Loopback();
+  ASSERT_THAT(bind(b.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), SyscallSucceeds());
+  socklen_t len = sizeof addr;
+  ASSERT_THAT(getsockname(b.get(), reinterpret_cast<sockaddr*>(&addr), &len), SyscallSucceeds());
+  // The same port is free for plain UDP.
+  FileDescriptor udp(socket(AF_INET, SOCK_DGRAM, 0));
+  EXPECT_THAT(bind(udp.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), SyscallSucceeds());
+  ASSERT_THAT(sendto(a.get(), "lite", 4, 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr),
+              SyscallSucceedsWithValue(4));
+  char buf[8];
+  EXPECT_THAT(recv(b.get(), buf, sizeof buf, 0), SyscallSucceedsWithValue(4));
+  EXPECT_THAT(recv(udp.get(), buf, sizeof buf, MSG_DONTWAIT), SyscallFailsWithErrno(EAGAIN));
+  // Coverage below the 8-byte header becomes 8; it is a 16-bit field.
+  v = 3;
+  ASSERT_THAT(setsockopt(a.get(), IPPROTO_UDPLITE, kSendCscov, &v, sizeof v), SyscallSucceeds());
+  vl = sizeof v;
+  ASSERT_THAT(getsockopt(a.get(), IPPROTO_UDPLITE, kSendCscov, &v, &vl), SyscallSucceeds());
+  EXPECT_EQ(v, 8);
+  v = 70000;
+  ASSERT_THAT(setsockopt(a.get(), SOL_UDP, kRecvCscov, &v, sizeof v), SyscallSucceeds());
+  ASSERT_THAT(getsockopt(a.get(), IPPROTO_UDPLITE, kRecvCscov, &v, &vl), SyscallSucceeds());
+  EXPECT_EQ(v, 65535);
+  // Plain UDP has neither the level nor the options.
+  v = 8;
+  EXPECT_THAT(setsockopt(udp.get(), IPPROTO_UDPLITE, kSendCscov, &v, sizeof v),
+              SyscallFailsWithErrno(ENOPROTOOPT));
+  EXPECT_THAT(setsockopt(udp.get(), SOL_UDP, kSendCscov, &v, sizeof v),
+              SyscallFailsWithErrno(ENOPROTOOPT));
 }
 
 TEST(InetSocket, TcpPeerCloseGivesEOF) {

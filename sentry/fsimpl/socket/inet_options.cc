@@ -25,6 +25,17 @@ std::vector<uint8_t> Bytes(const void* p, size_t n) {
 
 std::vector<uint8_t> IntBytes(int v) { return Bytes(&v, sizeof(v)); }
 
+// udplite(7); the values are Linux's (include/net/udplite.h), which no
+// userspace header carries.
+constexpr int UDPLITE_SEND_CSCOV = 10;
+constexpr int UDPLITE_RECV_CSCOV = 11;
+
+// Whether `level` names a datagram socket's own options: SOL_UDP, and for
+// UDP-Lite also SOL_UDPLITE (udplite_setsockopt() takes both).
+bool IsUdpLevel(int level, int protocol) {
+  return level == SOL_UDP || (protocol == IPPROTO_UDPLITE && level == IPPROTO_UDPLITE);
+}
+
 SysResult<void> NoOpt(const char* what, int level, int name) {
   LOG_DEBUG("%s(level %d, option %d) on an inet socket: ENOPROTOOPT", what, level, name);
   return Err(Errno::kENOPROTOOPT);
@@ -157,9 +168,19 @@ SysResult<void> InetSocket::SetOption(int level, int name, const std::vector<uin
         return NoOpt("setsockopt", level, name);
     }
   }
-  if (level == SOL_UDP && !tcp && name == UDP_CORK) {
-    opts.udp_cork = on;
-    return {};
+  if (IsUdpLevel(level, protocol_) && !tcp) {
+    switch (name) {
+      case UDP_CORK: opts.udp_cork = on; return {};
+      // udp_lib_setsockopt(): a coverage below the 8-byte header means 8;
+      // it is a 16-bit field.
+      case UDPLITE_SEND_CSCOV:
+      case UDPLITE_RECV_CSCOV:
+        if (protocol_ != IPPROTO_UDPLITE) break;
+        v = (v != 0 && v < 8) ? 8 : std::min(v, 0xffff);
+        (name == UDPLITE_SEND_CSCOV ? opts.udplite_send_cscov : opts.udplite_recv_cscov) = v;
+        return {};
+      default: break;
+    }
   }
   return NoOpt("setsockopt", level, name);
 }
@@ -243,10 +264,16 @@ SysResult<std::vector<uint8_t>> InetSocket::GetOption(int level, int name) {
         TRY(NoOpt("getsockopt", level, name));
     }
   }
-  if (level == SOL_UDP && !tcp && name == UDP_CORK) return IntBytes(opts.udp_cork);
+  if (IsUdpLevel(level, protocol_) && !tcp) {
+    if (name == UDP_CORK) return IntBytes(opts.udp_cork);
+    if (protocol_ == IPPROTO_UDPLITE && name == UDPLITE_SEND_CSCOV)
+      return IntBytes(opts.udplite_send_cscov);
+    if (protocol_ == IPPROTO_UDPLITE && name == UDPLITE_RECV_CSCOV)
+      return IntBytes(opts.udplite_recv_cscov);
+  }
   // ip_getsockopt() refuses levels it does not know with EOPNOTSUPP;
   // ipv6_getsockopt() with ENOPROTOOPT.
-  bool own = level == SOL_SOCKET || level == SOL_IP || level == (tcp ? SOL_TCP : SOL_UDP);
+  bool own = level == SOL_SOCKET || level == SOL_IP || (tcp ? level == SOL_TCP : IsUdpLevel(level, protocol_));
   if (family_ == AF_INET && !own) return Err(Errno::kEOPNOTSUPP);
   TRY(NoOpt("getsockopt", level, name));
   return std::vector<uint8_t>{};

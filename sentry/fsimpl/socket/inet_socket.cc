@@ -27,7 +27,7 @@ InetSocket::InetSocket(int family, int type, int protocol, int flags, uint32_t u
       stat_(NewSocketStat(uid, gid)) {}
 
 InetSocket::~InetSocket() {
-  if (bound_) PortTable::For(type_).Remove(this);
+  if (bound_) PortTable::For(protocol_).Remove(this);
 }
 
 SysResult<std::shared_ptr<InetSocket>> InetSocket::Create(int family, int type, int protocol,
@@ -40,13 +40,13 @@ SysResult<std::shared_ptr<InetSocket>> InetSocket::Create(int family, int type, 
       return std::shared_ptr<InetSocket>(
           std::make_shared<TcpSocket>(family, flags, creds.fsuid, creds.fsgid));
     case SOCK_DGRAM:
-      if (protocol != 0 && protocol != IPPROTO_UDP) {
-        // UDP-Lite and ICMP echo ("ping") sockets are not offered.
+      if (protocol != 0 && protocol != IPPROTO_UDP && protocol != IPPROTO_UDPLITE) {
+        // ICMP echo ("ping") sockets are not offered.
         LOG_DEBUG("socket(inet, SOCK_DGRAM, %d): EPROTONOSUPPORT", protocol);
         return Err(Errno::kEPROTONOSUPPORT);
       }
-      return std::shared_ptr<InetSocket>(
-          std::make_shared<UdpSocket>(family, flags, creds.fsuid, creds.fsgid));
+      return std::shared_ptr<InetSocket>(std::make_shared<UdpSocket>(
+          family, flags, creds.fsuid, creds.fsgid, protocol == 0 ? IPPROTO_UDP : protocol));
     case SOCK_RAW: {
       // Deliberate difference: raw sockets are never offered, even to a
       // sandboxed root with CAP_NET_RAW; EPERM is what applications expect
@@ -82,7 +82,7 @@ SysResult<void> InetSocket::Bind(const Endpoint& e, bool can_bind_low) {
   if (e.port != 0 && e.port < 1024 && !can_bind_low) return Err(Errno::kEACCES);
   if (bound_ || state_ != InetState::kClosed) return Err(Errno::kEINVAL);
   Endpoint b = e;
-  PortTable& table = PortTable::For(type_);
+  PortTable& table = PortTable::For(protocol_);
   if (b.port == 0)
     b.port = TRY(table.Ephemeral(*this, b));
   else
@@ -96,7 +96,7 @@ SysResult<void> InetSocket::Bind(const Endpoint& e, bool can_bind_low) {
 
 SysResult<void> InetSocket::Autobind() {
   if (bound_) return {};
-  PortTable& table = PortTable::For(type_);
+  PortTable& table = PortTable::For(protocol_);
   Endpoint b = AnyAddress(family_);
   b.port = TRY(table.Ephemeral(*this, b));
   local_ = bind_addr_ = b;
@@ -107,7 +107,7 @@ SysResult<void> InetSocket::Autobind() {
 
 void InetSocket::Unbind() {
   if (!bound_) return;
-  PortTable::For(type_).Remove(this);
+  PortTable::For(protocol_).Remove(this);
   bound_ = false;
   local_ = bind_addr_ = AnyAddress(family_);
 }
@@ -115,7 +115,7 @@ void InetSocket::Unbind() {
 void InetSocket::BindShared(const Endpoint& e) {
   local_ = bind_addr_ = e;
   bound_ = true;
-  PortTable::For(type_).Add(this);
+  PortTable::For(protocol_).Add(this);
 }
 
 SysResult<size_t> InetSocket::Read(kernel::Task& t, vfs::IoVecs dst, uint64_t off) {

@@ -79,6 +79,10 @@ struct InetOptions {
   bool fastopen_connect = false;
   // IPPROTO_UDP
   bool udp_cork = false;
+  // IPPROTO_UDPLITE: checksum coverage (udplite(7)); recorded only, as
+  // loopback datagrams are never damaged.
+  int udplite_send_cscov = 0;
+  int udplite_recv_cscov = 0;
 };
 
 enum class InetState { kClosed, kListening, kConnected };
@@ -217,7 +221,9 @@ inline constexpr int kInetSendShutdown = 2;
 // Per-protocol port tables of the sandbox's loopback (loopback.cc).
 class PortTable {
  public:
-  static PortTable& For(int type);  // SOCK_STREAM or SOCK_DGRAM
+  // IPPROTO_TCP, IPPROTO_UDP or IPPROTO_UDPLITE: UDP-Lite has a port
+  // space of its own (udplite(7)).
+  static PortTable& For(int protocol);
   // EADDRINUSE if `s` may not use `e` (bind, or listen when `listening`).
   SysResult<void> CheckConflict(const InetSocket& s, const Endpoint& e, bool listening) const;
   // A free port for `s` on `addr`: EADDRINUSE if the range is exhausted.

@@ -63,10 +63,11 @@ std::minstd_rand& Rng() {
 
 }  // namespace
 
-PortTable& PortTable::For(int type) {
+PortTable& PortTable::For(int protocol) {
   static auto* tcp = new PortTable();
   static auto* udp = new PortTable();
-  return type == SOCK_STREAM ? *tcp : *udp;
+  static auto* udplite = new PortTable();
+  return protocol == IPPROTO_TCP ? *tcp : protocol == IPPROTO_UDPLITE ? *udplite : *udp;
 }
 
 void PortTable::Add(InetSocket* s) { socks_.push_back(s); }
@@ -166,7 +167,7 @@ std::string ProcNetTable(int type, int family) {
     return std::string(buf);
   };
   int sl = 0;
-  for (InetSocket* s : PortTable::For(type).All()) {
+  for (InetSocket* s : PortTable::For(tcp ? IPPROTO_TCP : IPPROTO_UDP).All()) {
     if (s->family() != family) continue;
     Endpoint peer = AnyAddress(family);
     if (auto p = s->PeerName()) peer = *p;

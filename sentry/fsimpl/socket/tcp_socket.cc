@@ -155,7 +155,7 @@ SysResult<void> TcpSocket::Connect(const Endpoint& dst, bool unspec, bool nonblo
       break;
   }
   Endpoint d = TRY(Destination(dst));
-  auto* found = PortTable::For(SOCK_STREAM).Lookup(d, Endpoint{}, /*want_listener=*/true);
+  auto* found = PortTable::For(IPPROTO_TCP).Lookup(d, Endpoint{}, /*want_listener=*/true);
   auto* listener = static_cast<TcpSocket*>(found);
   if (!listener) {
     // An RST answers the SYN (tcp_reset() in SYN_SENT).
@@ -204,7 +204,7 @@ SysResult<void> TcpSocket::Listen(int backlog) {
     if (!bound())
       TRY(Autobind());
     else
-      TRY(PortTable::For(SOCK_STREAM).CheckConflict(*this, local(), /*listening=*/true));
+      TRY(PortTable::For(IPPROTO_TCP).CheckConflict(*this, local(), /*listening=*/true));
     set_state(InetState::kListening);
   }
   max_backlog_ = backlog;

@@ -22,8 +22,8 @@ constexpr size_t kDatagramOverhead = 768;
 
 }  // namespace
 
-UdpSocket::UdpSocket(int family, int flags, uint32_t uid, uint32_t gid)
-    : InetSocket(family, SOCK_DGRAM, IPPROTO_UDP, flags, uid, gid) {
+UdpSocket::UdpSocket(int family, int flags, uint32_t uid, uint32_t gid, int protocol)
+    : InetSocket(family, SOCK_DGRAM, protocol, flags, uid, gid) {
   // net.core.wmem_default / rmem_default
   opts.sndbuf = 212992;
   opts.rcvbuf = 212992;
@@ -89,7 +89,7 @@ SysResult<size_t> UdpSocket::Send(kernel::Task& t, vfs::IoVecs src, const Endpoi
   if (shutdown_ & kInetSendShutdown) return Err(Errno::kEPIPE);
   if (!bound()) TRY(Autobind());
   Endpoint from = SourceFor(local(), d);
-  InetSocket* r = PortTable::For(SOCK_DGRAM).Lookup(d, from, /*want_listener=*/false);
+  InetSocket* r = PortTable::For(protocol()).Lookup(d, from, /*want_listener=*/false);
   if (!r) {
     // ICMP port unreachable: only a connected socket hears of it.
     if (peer_) {

@@ -20,7 +20,9 @@ namespace bulwark::fsimpl::socket {
 
 class UdpSocket : public InetSocket {
  public:
-  UdpSocket(int family, int flags, uint32_t uid, uint32_t gid);
+  // `protocol`: IPPROTO_UDP, or IPPROTO_UDPLITE (the same datagram service
+  // with its own ports and the checksum-coverage options).
+  UdpSocket(int family, int flags, uint32_t uid, uint32_t gid, int protocol = IPPROTO_UDP);
 
   SysResult<Endpoint> PeerName() const override;
   SysResult<void> Connect(const Endpoint& dst, bool unspec, bool nonblock) override;
