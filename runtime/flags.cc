@@ -136,13 +136,12 @@ void AddGlobalFlags(FlagSet& set, GlobalFlags& flags) {
   set.Custom(
       "network", "MODE",
       [&flags](std::string_view v) -> Result<void> {
-        if (v != "none")
-          return MakeError("--network=" + std::string(v) +
-                           ": not supported (only \"none\" is implemented)");
+        if (v != "none" && v != "host")
+          return MakeError("--network=" + std::string(v) + ": must be none or host");
         flags.network = std::string(v);
         return {};
       },
-      "container networking: none (loopback only)");
+      "container networking: none (own loopback) or host (host sockets)");
   set.Bool("strace", &flags.strace, "print every application system call");
   set.Custom(
       "debug-log", "FILE",

@@ -66,7 +66,7 @@ enum class LogFormat { kText, kJson };
 struct GlobalFlags {
   std::string root = "/run/bulwark";  // state directory
   std::string platform = "ptrace";
-  std::string network = "none";       // only "none" for now
+  std::string network = "none";       // none | host
   bool strace = false;
   std::string debug_log;              // sentry (and runtime) debug log file
   OverlayMode overlay = OverlayMode::kTmpfs;

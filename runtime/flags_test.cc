@@ -92,9 +92,12 @@ TEST(GlobalFlags, MissingValue) {
 }
 
 TEST(GlobalFlags, RejectedValues) {
-  auto net = ParseGlobalFlags(Args{"--network=host", "run"});
+  auto net = ParseGlobalFlags(Args{"--network=bridge", "run"});
   ASSERT_FALSE(net);
-  EXPECT_EQ(net.error().message, "--network=host: not supported (only \"none\" is implemented)");
+  EXPECT_EQ(net.error().message, "--network=bridge: must be none or host");
+  auto host = ParseGlobalFlags(Args{"--network=host", "run"});
+  ASSERT_TRUE(host);
+  EXPECT_EQ(host->flags.network, "host");
   auto overlay = ParseGlobalFlags(Args{"--overlay", "disk", "run"});
   ASSERT_FALSE(overlay);
   EXPECT_EQ(overlay.error().message, "--overlay=disk: expected tmpfs or none");

@@ -59,6 +59,22 @@ Result<UniqueFd> PipeWithContent(const std::string& data) {
   return r;
 }
 
+// Spawns `o` in the network namespace `netns_fd` (`path` for errors): this
+// thread joins it for the clone and returns to its own, as runc's nsexec
+// joins the config's namespaces before it forks the container.
+Result<Child> SpawnInNetns(const SpawnOptions& o, int netns_fd, const std::string& path) {
+  UniqueFd own(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!own) return HostError("open /proc/thread-self/ns/net");
+  if (::setns(netns_fd, CLONE_NEWNET) != 0) return HostError("join network namespace " + path);
+  auto child = Spawn(o);
+  if (::setns(own.get(), CLONE_NEWNET) != 0) {
+    // The runtime would go on in the container's namespace: give up.
+    if (child) (void)SignalChild(*child, SIGKILL);
+    return HostError("return to the runtime's network namespace");
+  }
+  return child;
+}
+
 }  // namespace
 
 std::vector<std::string> GoferArgs(const SandboxOptions& o) {
@@ -78,6 +94,7 @@ std::vector<std::string> SentryArgs(const SandboxOptions& o, bool debug_log) {
                                    "--platform=" + o.platform};
   if (o.strace) args.push_back("--strace");
   args.push_back("--overlay=" + std::string(OverlayModeName(o.overlay)));
+  if (o.network != "none") args.push_back("--network=" + o.network);
   if (debug_log) args.push_back("--debug-log-fd=" + std::to_string(kSentryDebugLogFd));
   if (o.control_fd >= 0) args.push_back("--control-fd=" + std::to_string(kSentryControlFd));
   if (o.preserve_fds > 0) args.push_back("--preserve-fds=" + std::to_string(o.preserve_fds));
@@ -147,7 +164,19 @@ Result<Sandbox> Sandbox::Start(SandboxOptions o) {
   }
   for (int i = 0; i < o.preserve_fds; ++i) sentry.fds.emplace_back(3 + i, kSentryPreservedFdBase + i);
   sentry.namespaces = kSentryNamespaces;
-  sb.sentry_ = TRY(Spawn(sentry));
+  UniqueFd join_netns;
+  if (o.network == "host" && !(o.netns && o.netns->empty())) {
+    sentry.namespaces &= ~static_cast<unsigned long>(CLONE_NEWNET);
+    if (o.netns) {
+      join_netns = UniqueFd(::open(o.netns->c_str(), O_RDONLY | O_CLOEXEC));
+      if (!join_netns) return HostError("open network namespace " + *o.netns);
+    }
+  }
+  if (join_netns) {
+    sb.sentry_ = TRY(SpawnInNetns(sentry, join_netns.get(), *o.netns));
+  } else {
+    sb.sentry_ = TRY(Spawn(sentry));
+  }
   sb.sentry_pid_ = sb.sentry_.pid;
   LOG_DEBUG("sentry started, pid %d", sb.sentry_pid_);
   return sb;

@@ -28,6 +28,14 @@ struct SandboxOptions {
   std::string platform = "ptrace";
   bool strace = false;
   OverlayMode overlay = OverlayMode::kTmpfs;
+  // --network: "none" (the sentry gets a new, empty network namespace; the
+  // sandbox has only its own loopback) or "host" (the sentry's host
+  // sockets live in `netns`).
+  std::string network = "none";
+  // With "host", the config's `network` namespace entry: nullopt for none
+  // (the runtime's own namespace), "" for a new one (only lo, as runc),
+  // else the path of one to join.
+  std::optional<std::string> netns;
   UniqueFd debug_log;                     // passed as --debug-log-fd if valid
   // Foreground (`run`): both processes get SIGKILL if the runtime dies.
   bool die_with_runtime = true;
@@ -51,8 +59,9 @@ std::vector<std::string> SentryArgs(const SandboxOptions& options, bool debug_lo
 
 class Sandbox : public ForwardTarget {
  public:
-  // Starts the gofer, then the sentry in new pid, mount, ipc, uts and net
-  // namespaces. On failure nothing is left running.
+  // Starts the gofer, then the sentry in new pid, mount, ipc, uts and
+  // (unless host networking says otherwise) net namespaces. On failure
+  // nothing is left running.
   static Result<Sandbox> Start(SandboxOptions options);
 
   Sandbox(Sandbox&&) = default;

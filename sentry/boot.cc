@@ -27,8 +27,11 @@
 #include "oci/parse.h"
 #include "sentry/boot_internal.h"
 #include "sentry/control/server.h"
+#include "sentry/fsimpl/devpts/console_relay.h"
+#include "sentry/fsimpl/gofer/page_cache.h"
 #include "sentry/fsimpl/host/host_file.h"
 #include "sentry/fsimpl/host/notifier.h"
+#include "sentry/fsimpl/socket/host_inet_socket.h"
 #include "sentry/kernel/signal_ops.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/seccomp_policy.h"
@@ -84,6 +87,8 @@ BootOptions ParseArgs(int argc, char** argv) {
       o.platform = a.substr(11);
     } else if (a.starts_with("--overlay=")) {
       o.overlay = a.substr(10);
+    } else if (a.starts_with("--network=")) {
+      o.network = a.substr(10);
     } else if (a.starts_with("--seccomp=")) {
       o.seccomp = a.substr(10);
     } else if (a == "--strace") {
@@ -95,6 +100,8 @@ BootOptions ParseArgs(int argc, char** argv) {
   if (o.spec_fd < 0 || o.gofer_fd < 0) Fail("boot: --spec-fd and --gofer-fd are required");
   if (o.overlay != "tmpfs" && o.overlay != "none")
     Fail("--overlay=" + o.overlay + ": must be tmpfs or none");
+  if (o.network != "none" && o.network != "host")
+    Fail("--network=" + o.network + ": must be none or host");
   return o;
 }
 
@@ -158,7 +165,9 @@ Result<void> InstallSeccomp(const BootOptions& opts) {
   if (setenv("BULWARK_SECCOMP", seccomp::ModeName(mode), 1) != 0) return HostError("setenv");
   if (mode != seccomp::Mode::kEnforce)
     LOG_WARN("seccomp: the sentry's filter is in %s mode", seccomp::ModeName(mode));
-  return seccomp::Install(SentryPolicy(), mode);
+  SentryPolicyOptions policy;
+  policy.host_network = opts.network == "host";
+  return seccomp::Install(SentryPolicy(policy), mode);
 }
 
 // The gofer serves every file of the sandbox: if it dies (killed on the
@@ -184,6 +193,9 @@ void ForwardSignals(kernel::Kernel* k, sigset_t set) {
     int sig = sigwaitinfo(&set, &info);
     if (sig < 0) continue;
     std::lock_guard<std::mutex> lock(k->mu);
+    // A resize of the host terminal of a console (process.terminal): its
+    // sandbox pty signals its own foreground group.
+    if (sig == SIGWINCH && fsimpl::devpts::ResizeConsoles()) continue;
     if (sig == SIGWINCH && g_console && g_console->tty()->foreground_pgid != 0) {
       // The console was resized (the host sends SIGWINCH to the sentry, the
       // pty's session leader; or `run` forwards its own): Linux signals the
@@ -265,6 +277,10 @@ int BootMain(int argc, char** argv) {
   if (const auto& pids = spec->linux.resources.pids; pids && pids->limit > 0)
     k.pids_limit = static_cast<uint64_t>(pids->limit);
 
+  if (opts.network == "host") {
+    if (auto r = fsimpl::socket::BringUpLoopback(); !r)
+      Fail(std::string("host network: set lo up: ") + ErrnoName(r.error()));
+  }
   if (auto r = EnterEmptyRoot(); !r) Fail("confine sentry: " + r.error().message);
   if (auto r = DropPrivileges(); !r) Fail("confine sentry: " + r.error().message);
   if (auto r = InstallSeccomp(opts); !r) Fail("confine sentry: seccomp: " + r.error().message);
@@ -272,6 +288,7 @@ int BootMain(int argc, char** argv) {
 
   auto notifier = fsimpl::host::Notifier::Start(k.mu);
   if (!notifier) Fail(std::string("host fd notifier: ") + ErrnoName(notifier.error()));
+  if (opts.network == "host") fsimpl::socket::EnableHostNetwork(*notifier);
 
   // The control server starts after confinement (capabilities are per
   // thread) and before the boot steps whose errors it reports.
@@ -334,10 +351,21 @@ int BootMain(int argc, char** argv) {
 
   int status = k.WaitForInit();
   LOG_DEBUG("init exited with status %#x", status);
+  {
+    // What init wrote to its terminal reaches the host before the exit.
+    std::unique_lock<std::mutex> lock(k.mu);
+    fsimpl::devpts::WaitConsoleOutput(lock, 0, std::chrono::seconds(2));
+    fsimpl::devpts::RestoreConsoles();
+  }
   // The sentry is pid 1 of its own pid namespace and cannot die by an
   // arbitrary signal sent to itself, so a signal death is reported as
   // 128+N, which is what runc and the containerd shim report for it.
   int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  {
+    // Files still mapped shared by processes not yet gone get their pages.
+    std::lock_guard<std::mutex> lock(k.mu);
+    fsimpl::goferfs::WriteBackPageCaches();
+  }
   fflush(nullptr);
   _exit(code);
 }

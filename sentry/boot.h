@@ -4,7 +4,8 @@
 namespace bulwark::sentry {
 
 // `bulwark boot --spec-fd=N --gofer-fd=M [--platform=NAME] [--strace]
-//   [--overlay=tmpfs|none] [--debug-log-fd=K] [--control-fd=L]`
+//   [--overlay=tmpfs|none] [--network=none|host] [--debug-log-fd=K]
+//   [--control-fd=L]`
 //
 // --control-fd: a listening SOCK_SEQPACKET socket for the control channel
 // (sentry/control/protocol.h). Init is then created and loaded but runs

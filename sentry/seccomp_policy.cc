@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
@@ -120,7 +122,7 @@ seccomp::Policy SentryPolicy(const SentryPolicyOptions& opts) {
       SECCOMP_RULE(mprotect, "stub: application mprotect (executable only at the stub's "
                              "injection address, see the ptrace filter)"),
       SECCOMP_RULE(munmap, "free; stub: application munmap, start-up"),
-      SECCOMP_RULE(mremap, "realloc"),
+      SECCOMP_RULE(mremap, "realloc; stub: moving the vDSO at start-up"),
       SECCOMP_RULE(madvise, "free, thread exit"),
       SECCOMP_RULE(brk, "malloc"),
       // Threads, processes and signals.
@@ -185,10 +187,30 @@ seccomp::Policy SentryPolicy(const SentryPolicyOptions& opts) {
       SECCOMP_RULE(ptrace, "park a stub thread", {Eq(0, PTRACE_DETACH)}),
   };
   if (opts.host_network) {
-    // Issue 8 hook: with --network=host the sentry would proxy Internet
-    // sockets to the host (and need their calls: connect, bind, ...).
-    p.rules.push_back(SECCOMP_RULE(socket, "host network: IPv4", {Eq(0, AF_INET)}));
-    p.rules.push_back(SECCOMP_RULE(socket, "host network: IPv6", {Eq(0, AF_INET6)}));
+    // --network=host (fsimpl/socket/host_inet_socket.h): the sentry makes
+    // TCP, UDP and UDP-Lite sockets, always non-blocking and close-on-exec
+    // with protocol 0 (or UDP-Lite), and operates them. accept4, sendmsg and recvmsg are in
+    // the base list already; FIONREAD (SIOCINQ) too. Which socket options
+    // reach the host is host_inet_socket.cc's allow-list.
+    for (uint64_t family : {AF_INET, AF_INET6}) {
+      for (uint64_t type : {SOCK_STREAM, SOCK_DGRAM}) {
+        p.rules.push_back(SECCOMP_RULE(socket, "host network: TCP/UDP over IPv4/IPv6",
+                                       {Eq(0, family), Eq(1, type | SOCK_NONBLOCK | SOCK_CLOEXEC),
+                                        Eq(2, 0)}));
+      }
+      p.rules.push_back(SECCOMP_RULE(socket, "host network: UDP-Lite",
+                                     {Eq(0, family), Eq(1, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC),
+                                      Eq(2, IPPROTO_UDPLITE)}));
+    }
+    p.rules.push_back(SECCOMP_RULE(bind, "host network"));
+    p.rules.push_back(SECCOMP_RULE(listen, ""));
+    p.rules.push_back(SECCOMP_RULE(connect, ""));
+    p.rules.push_back(SECCOMP_RULE(getsockname, ""));
+    p.rules.push_back(SECCOMP_RULE(getpeername, ""));
+    p.rules.push_back(SECCOMP_RULE(setsockopt, ""));
+    p.rules.push_back(SECCOMP_RULE(getsockopt, ""));
+    p.rules.push_back(SECCOMP_RULE(shutdown, ""));
+    p.rules.push_back(SECCOMP_RULE(ioctl, "host network: SIOCOUTQ", {Eq(1, SIOCOUTQ)}));
   }
   return p;
 }

@@ -15,8 +15,8 @@
 namespace bulwark::sentry {
 
 struct SentryPolicyOptions {
-  // --network=host (issue 8, not implemented): the sentry would then need
-  // host AF_INET/AF_INET6 sockets. Without it the sentry opens no socket.
+  // --network=host: the sentry makes and operates host AF_INET/AF_INET6
+  // TCP and UDP sockets. Without it the sentry opens no socket.
   bool host_network = false;
 };
 

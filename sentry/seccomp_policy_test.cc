@@ -55,5 +55,35 @@ TEST(SentrySeccompPolicy, EnforcedInAChild) {
   EXPECT_EQ(WTERMSIG(status), SIGSYS);
 }
 
+// With host networking: non-blocking TCP/UDP sockets over IPv4/IPv6 and
+// their calls, nothing else (here a raw socket must kill the child).
+TEST(SentrySeccompPolicy, HostNetworkAdmitsOnlyTcpAndUdp) {
+  SentryPolicyOptions host;
+  host.host_network = true;
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(10);
+    if (!seccomp::Install(SentryPolicy(host), seccomp::Mode::kEnforce)) _exit(11);
+    int s = static_cast<int>(
+        syscall(SYS_socket, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (s < 0) _exit(12);
+    if (syscall(SYS_listen, s, 1) != 0) _exit(13);
+    int u = static_cast<int>(
+        syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (u < 0) _exit(14);
+    syscall(SYS_socket, AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);  // SIGSYS
+    _exit(15);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
+  EXPECT_EQ(WTERMSIG(status), SIGSYS);
+  // Without it, none of the socket calls is listed.
+  std::string text = seccomp::Format(SentryPolicy());
+  for (const char* name : {"\nsocket ", "\nbind ", "\nconnect ", "\nlisten ", "\nsetsockopt "})
+    EXPECT_EQ(text.find(name), std::string::npos) << name;
+}
+
 }  // namespace
 }  // namespace bulwark::sentry

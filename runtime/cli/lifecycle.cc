@@ -207,6 +207,9 @@ Result<Container> CreateContainer(const GlobalFlags& flags, const CreateOptions&
   options.platform = flags.platform;
   options.strace = flags.strace;
   options.overlay = flags.overlay;
+  options.network = flags.network;
+  if (const oci::Namespace* ns = bundle.spec.linux.FindNamespace("network"))
+    options.netns = ns->path;
   options.debug_log = std::move(debug_log);
   options.die_with_runtime = o.foreground;
   options.child_sigmask = o.child_sigmask;

@@ -316,8 +316,98 @@ t_error_unknown_flag() {
 
 t_error_network() {
   config -- true
-  bulwark_cmd --root "$STATE_ROOT" --network host run --bundle "$CASE_DIR" "$ID"
-  expect_runtime_error "--network=host"
+  bulwark_cmd --root "$STATE_ROOT" --network bridge run --bundle "$CASE_DIR" "$ID"
+  expect_runtime_error "--network=bridge"
+}
+
+# --network=host. The host side uses python3 (http.server, a socket client);
+# the container side busybox wget and nc.
+NO_NETNS='del(.linux.namespaces[] | select(.type == "network"))'
+
+# host_http_server [NETNS]: serves $CASE_DIR/www on 127.0.0.1:$PORT (in
+# network namespace NETNS if given); sets PORT and SERVER_PID.
+host_http_server() {
+  mkdir -p "$CASE_DIR/www"
+  echo "from-the-host-$ID" >"$CASE_DIR/www/hello.txt"
+  PORT=$((20000 + RANDOM % 20000))
+  local pre=()
+  [ $# -eq 0 ] || pre=(ip netns exec "$1")
+  "${pre[@]}" python3 -m http.server --bind 127.0.0.1 --directory "$CASE_DIR/www" "$PORT" \
+    >"$CASE_DIR/server.log" 2>&1 &
+  SERVER_PID=$!
+  local i
+  for i in $(seq 100); do
+    "${pre[@]}" python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" \
+      2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "host server did not start: $(cat "$CASE_DIR/server.log")"
+}
+stop_host_server() {
+  kill "$SERVER_PID" 2>/dev/null
+  wait "$SERVER_PID" 2>/dev/null
+}
+
+t_network_host_reaches_host() {
+  host_http_server
+  set_filter "$NO_NETNS"
+  sandbox --network=host -- wget -q -O - "http://127.0.0.1:$PORT/hello.txt"
+  stop_host_server
+  expect_rc 0
+  expect_stdout "from-the-host-$ID"
+}
+
+t_network_host_serves_host() {
+  PORT=$((20000 + RANDOM % 20000))
+  set_filter "$NO_NETNS"
+  (sandbox --network=host -- nc -l -p "$PORT" -e echo from-the-sandbox; exit "$RC") &
+  local run_pid=$!
+  python3 - "$PORT" >"$CASE_DIR/client" 2>&1 <<'PY'
+import socket, sys, time
+for _ in range(200):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)
+        break
+    except OSError:
+        time.sleep(0.05)
+else:
+    sys.exit("no server")
+data = b""
+while True:
+    b = s.recv(100)
+    if not b:
+        break
+    data += b
+print(data.decode().strip())
+PY
+  wait "$run_pid"
+  RC=$?
+  expect_rc 0
+  [ "$(cat "$CASE_DIR/client")" = from-the-sandbox ] || fail "host client got: $(cat "$CASE_DIR/client")"
+}
+
+# The config's network namespace without a path: a new one, with only lo.
+t_network_host_new_netns() {
+  host_http_server
+  sandbox --network=host -- sh -c "wget -q -O - http://127.0.0.1:$PORT/hello.txt; echo rc=\$?"
+  stop_host_server
+  expect_rc 0
+  expect_stdout_lacks "from-the-host"
+  expect_stdout_has "rc=1"
+}
+
+# A network namespace path: the sandbox joins it.
+t_network_host_netns_path() {
+  local ns=bulwark-it-$$
+  ip netns add "$ns" || { fail "ip netns add failed"; return; }
+  ip netns exec "$ns" ip link set lo up
+  host_http_server "$ns"
+  set_filter ".linux.namespaces |= map(if .type == \"network\" then .path = \"/run/netns/$ns\" else . end)"
+  sandbox --network=host -- wget -q -O - "http://127.0.0.1:$PORT/hello.txt"
+  stop_host_server
+  ip netns del "$ns"
+  expect_rc 0
+  expect_stdout "from-the-host-$ID"
 }
 
 t_error_unknown_platform() {
@@ -523,6 +613,17 @@ t_lifecycle_exec() {
   expect_rc 0
 }
 
+# tty_driver NAME STEPS: starts tests/integration/ttydriver.py (a console
+# socket receiver that then types and checks the output, see there) on
+# $CASE_DIR/NAME.sock, output in $CASE_DIR/NAME.out; waits for the socket
+# and sets DRV to its pid.
+tty_driver() {
+  python3 "$REPO/tests/integration/ttydriver.py" "$CASE_DIR/$1.sock" "$2" >"$CASE_DIR/$1.out" 2>&1 &
+  DRV=$!
+  local i
+  for i in $(seq 100); do [ -S "$CASE_DIR/$1.sock" ] && break; sleep 0.1; done
+}
+
 # process.terminal with --console-socket: the pty master arrives at a
 # receiver (what conmon and the containerd shim do) as one SCM_RIGHTS fd,
 # and the container's output comes through it with the terminal's output
@@ -530,43 +631,55 @@ t_lifecycle_exec() {
 t_lifecycle_terminal() {
   set_filter '.process.terminal = true'
   ARGS=(sh -c 'test -t 0 && test -t 1 && echo term-ok')
-  local sock=$CASE_DIR/console.sock
-  python3 - "$sock" >"$CASE_DIR/tty.out" 2>&1 <<'PY' &
-import array, os, select, socket, sys, time
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(sys.argv[1])
-srv.listen(1)
-conn, _ = srv.accept()
-fds = array.array("i")
-msg, anc, _, _ = conn.recvmsg(4096, socket.CMSG_SPACE(8))
-for level, kind, data in anc:
-    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-        fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
-print("fds=%d isatty=%s payload=%s" % (len(fds), fds and os.isatty(fds[0]), msg.decode()), flush=True)
-out = b""
-end = time.time() + 30  # a guard against a hang, not a speed check
-while fds and time.time() < end and b"term-ok" not in out:
-    if select.select([fds[0]], [], [], 0.5)[0]:
-        try:
-            data = os.read(fds[0], 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        out += data
-print(repr(out), flush=True)
-PY
-  local recv=$! i
-  for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
-  lc_create --console-socket "$sock"
+  tty_driver console '[["expect","term-ok\r\n"]]'
+  lc_create --console-socket "$CASE_DIR/console.sock"
   expect_rc 0
   lc start "$ID"
   expect_rc 0
-  wait "$recv"
-  grep -q '^fds=1 isatty=True payload=' "$CASE_DIR/tty.out" || fail "receiver: $(cat "$CASE_DIR/tty.out")"
-  grep -qF "term-ok\\r\\n" "$CASE_DIR/tty.out" || fail "terminal output: $(cat "$CASE_DIR/tty.out")"
+  wait "$DRV" || fail "terminal: $(cat "$CASE_DIR/console.out")"
   wait_status stopped
   lc delete "$ID"
+  expect_rc 0
+}
+
+# process.terminal gives init a pty of the sandbox, /dev/pts/0, as its
+# controlling terminal, relayed to the host pty whose master the console
+# socket receives: the sandbox's line discipline echoes, edits lines and
+# turns ^C into SIGINT for the foreground group (init traps it, the inner
+# sh dies of it); a resize of the host pty reaches the container as
+# SIGWINCH; `exec --tty` gets the next pty, whose host master reads EOF/EIO
+# once the process is gone.
+t_lifecycle_terminal_pty() {
+  set_filter '.process.terminal = true'
+  local script
+  script=$(cat <<'EOF'
+tty; test -t 0 && echo is-tty
+echo "size $(stty size)"
+trap 'echo "winch $(stty size)"; W=1' WINCH
+echo ready
+i=0; while [ -z "$W" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+read line; echo "got-$line"
+trap 'echo int-trapped' INT
+echo sleeping; sh -c 'sleep 100; echo not-reached'; echo "after-$?"
+exec sleep 100
+EOF
+)
+  ARGS=(sh -c "$script")
+  local steps='[["winsize",30,100],["expect","/dev/pts/0\r\n"],["expect","is-tty"],
+    ["expect","size 30 100"],["expect","ready"],["winsize",40,120],["expect","winch 40 120"],
+    ["send","abc\r"],["expect","abc\r\n"],["expect","got-abc"],["expect","sleeping"],
+    ["pause",1],["send","\u0003"],["expect","^C"],["expect","int-trapped"],["expect","after-130"]]'
+  tty_driver init "$steps"
+  lc_create --console-socket "$CASE_DIR/init.sock"
+  expect_rc 0
+  lc start "$ID"
+  expect_rc 0
+  wait "$DRV" || fail "init's terminal: $(cat "$CASE_DIR/init.out")"
+  tty_driver exec '[["expect","/dev/pts/1\r\n"],["expect","exec-tty-ok"],["eof"]]'
+  lc exec --tty --console-socket "$CASE_DIR/exec.sock" "$ID" sh -c 'tty; test -t 0 && test -t 2 && echo exec-tty-ok'
+  expect_rc 0
+  wait "$DRV" || fail "exec's terminal: $(cat "$CASE_DIR/exec.out")"
+  lc delete --force "$ID"
   expect_rc 0
 }
 
@@ -649,11 +762,12 @@ CASES=(
   escape-relative-symlink escape-absolute-symlink escape-proc-root escape-proc-cwd
   error-missing-config error-config-not-json error-args-wrong-type error-missing-rootfs
   error-missing-bundle error-invalid-id error-duplicate-id error-unknown-flag error-network
+  network-host-reaches-host network-host-serves-host network-host-new-netns network-host-netns-path
   error-unknown-platform spec-refuses-overwrite version
   lifecycle-states lifecycle-exit-status lifecycle-signal-exit lifecycle-missing-executable
   lifecycle-log-json lifecycle-stale-state lifecycle-hooks lifecycle-cgroups lifecycle-exec
   lifecycle-list-and-config-file lifecycle-concurrent lifecycle-features lifecycle-terminal
-  preserve-fds
+  lifecycle-terminal-pty preserve-fds
 )
 for c in "${CASES[@]}"; do run_case "$c"; done
 

@@ -35,14 +35,6 @@ SysResult<size_t> HostIo(kernel::Task& t, F&& f) {
   return static_cast<size_t>(r);
 }
 
-uint32_t PollNow(int fd, uint32_t events) {
-  pollfd p{fd, static_cast<short>(events), 0};
-  int r;
-  do r = poll(&p, 1, 0);
-  while (r < 0 && errno == EINTR);
-  return r > 0 ? static_cast<uint16_t>(p.revents) : 0;
-}
-
 uint64_t HostStdioDev() {
   static const uint64_t dev = memfs::AllocAnonDev();
   return dev;

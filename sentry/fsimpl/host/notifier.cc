@@ -23,6 +23,14 @@ uint32_t PollEvents(uint32_t epoll_events) {
 
 }  // namespace
 
+uint32_t PollNow(int fd, uint32_t events) {
+  pollfd p{fd, static_cast<short>(events), 0};
+  int r;
+  do r = poll(&p, 1, 0);
+  while (r < 0 && errno == EINTR);
+  return r > 0 ? static_cast<uint16_t>(p.revents) : 0;
+}
+
 SysResult<std::shared_ptr<Notifier>> Notifier::Start(std::mutex& kernel_mu) {
   std::shared_ptr<Notifier> n(new Notifier(kernel_mu));
   n->epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));

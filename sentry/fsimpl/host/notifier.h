@@ -16,6 +16,10 @@
 
 namespace bulwark::fsimpl::host {
 
+// The events of `events` (plus POLLHUP/POLLERR) that host fd `fd` has now:
+// a zero-timeout poll, the waiters' re-check.
+uint32_t PollNow(int fd, uint32_t events);
+
 class Notifier {
  public:
   // `kernel_mu` is the kernel lock (Kernel::mu), taken by the notifier

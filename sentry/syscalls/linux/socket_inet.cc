@@ -1,5 +1,7 @@
 // The socket syscalls on internet sockets (ip(7), tcp(7), udp(7)): the
-// loopback-only network of --network=none (fsimpl/socket/inet_socket.h).
+// loopback-only network of --network=none (fsimpl/socket/inet_socket.h);
+// with --network=host each call hands host-backed sockets to
+// socket_hostinet.cc.
 // socket.cc and socket_msg.cc hand internet sockets here.
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -8,7 +10,9 @@
 #include <climits>
 #include <cstring>
 
+#include "sentry/fsimpl/socket/host_inet_socket.h"
 #include "sentry/syscalls/linux/fs_util.h"
+#include "sentry/syscalls/linux/socket_hostinet.h"
 #include "sentry/syscalls/linux/socket_util.h"
 
 namespace bulwark::syscalls::sock {
@@ -42,12 +46,15 @@ std::shared_ptr<InetSocket> AsInet(Task& t, int fd) {
 }
 
 SysResult<int> InetCreate(Task& t, int domain, int type, int protocol, int flags) {
-  auto s = TRY(InetSocket::Create(domain, type, protocol,
-                                  (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0, t.creds()));
+  int fl = (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0;
+  auto s = TRY(fsimpl::socket::HostNetworkEnabled()
+                   ? HostInetSocket::Create(domain, type, protocol, fl, t.creds())
+                   : InetSocket::Create(domain, type, protocol, fl, t.creds()));
   return t.fds().Install(std::move(s), flags & SOCK_CLOEXEC, FdLimit(t));
 }
 
 SysResult<void> InetBind(Task& t, InetSocket& s, UserPtr<uint8_t> addr, int addrlen) {
+  if (auto* h = AsHostInet(s)) return HostInetBind(t, *h, addr, addrlen);
   std::vector<uint8_t> raw = TRY(CopyInAddr(t, addr, addrlen));
   bool unspec = false;
   Endpoint e = TRY(ParseFor(s, AddrUse::kBind, raw, &unspec));
@@ -55,6 +62,7 @@ SysResult<void> InetBind(Task& t, InetSocket& s, UserPtr<uint8_t> addr, int addr
 }
 
 SysResult<void> InetListen(Task& t, InetSocket& s, int backlog) {
+  if (auto* h = AsHostInet(s)) return h->HostListen(backlog);
   if (static_cast<unsigned>(backlog) > static_cast<unsigned>(fsimpl::socket::kSoMaxConn))
     backlog = fsimpl::socket::kSoMaxConn;
   return s.Listen(backlog);
@@ -62,6 +70,7 @@ SysResult<void> InetListen(Task& t, InetSocket& s, int backlog) {
 
 SysResult<int> InetAccept(Task& t, InetSocket& s, UserPtr<uint8_t> addr, UserPtr<int> addrlen,
                           int flags) {
+  if (auto* h = AsHostInet(s)) return HostInetAccept(t, *h, addr, addrlen, flags);
   TRY(CheckFdAvailable(t));
   std::optional<timespec> deadline = DeadlineOf(s.opts.rcvtimeo);
   std::shared_ptr<InetSocket> conn;
@@ -83,6 +92,7 @@ SysResult<int> InetAccept(Task& t, InetSocket& s, UserPtr<uint8_t> addr, UserPtr
 }
 
 SysResult<void> InetConnect(Task& t, InetSocket& s, UserPtr<uint8_t> addr, int addrlen) {
+  if (auto* h = AsHostInet(s)) return HostInetConnect(t, *h, addr, addrlen);
   std::vector<uint8_t> raw = TRY(CopyInAddr(t, addr, addrlen));
   bool unspec = false;
   Endpoint e = TRY(ParseFor(s, AddrUse::kConnect, raw, &unspec));
@@ -104,6 +114,7 @@ SysResult<void> InetConnect(Task& t, InetSocket& s, UserPtr<uint8_t> addr, int a
 
 SysResult<void> InetName(Task& t, InetSocket& s, bool peer, UserPtr<uint8_t> addr,
                          UserPtr<int> addrlen) {
+  if (auto* h = AsHostInet(s)) return HostInetName(t, *h, peer, addr, addrlen);
   Endpoint e = peer ? TRY(s.PeerName()) : s.local();
   return CopyOutEndpoint(t, s.family(), e, addr, addrlen);
 }
@@ -121,6 +132,7 @@ SysResult<void> InetSetOpt(Task& t, InetSocket& s, int level, int name, UserPtr<
   }
   std::vector<uint8_t> val(static_cast<size_t>(std::min(optlen, kMaxOptLen)));
   if (!val.empty()) TRY(t.CopyInBytes(optval.addr, val.data(), val.size()));
+  if (auto* h = AsHostInet(s)) return h->HostSetOpt(level, name, val);
   return s.SetOption(level, name, val, t.creds().HasCap(CAP_NET_ADMIN));
 }
 
@@ -133,6 +145,8 @@ SysResult<void> InetGetOpt(Task& t, InetSocket& s, int level, int name, UserPtr<
     const timeval& tv = name == SO_RCVTIMEO_OLD ? s.opts.rcvtimeo : s.opts.sndtimeo;
     auto* p = reinterpret_cast<const uint8_t*>(&tv);
     v.assign(p, p + sizeof(tv));
+  } else if (auto* h = AsHostInet(s)) {
+    v = TRY(h->HostGetOpt(level, name, len));
   } else {
     v = TRY(s.GetOption(level, name));
   }
@@ -144,6 +158,7 @@ SysResult<void> InetGetOpt(Task& t, InetSocket& s, int level, int name, UserPtr<
 
 SysResult<size_t> InetSend(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
                            const std::vector<uint8_t>& raw_addr) {
+  if (auto* h = AsHostInet(s)) return HostInetSend(t, *h, iov, flags, raw_addr);
   // Urgent data is not modelled.
   if (flags & MSG_OOB) return Err(Errno::kEOPNOTSUPP);
   bool stream = s.type() == SOCK_STREAM;
@@ -154,31 +169,15 @@ SysResult<size_t> InetSend(Task& t, InetSocket& s, const std::vector<iovec>& iov
     to = TRY(ParseFor(s, AddrUse::kSend, raw_addr, &unspec));
     have_to = !unspec;
   }
-  bool nonblock = (s.flags() & O_NONBLOCK) || (flags & MSG_DONTWAIT);
   bool nosignal = flags & MSG_NOSIGNAL;
-  std::optional<timespec> deadline = DeadlineOf(s.opts.sndtimeo);
-  size_t total = vfs::TotalLength(iov);
-  size_t done = 0;
-  auto partial = [&](Errno e) { return done > 0 ? SysResult<size_t>(done) : Err(e); };
-  for (;;) {
-    auto src = TranslateUserIov(t, iov, done, /*write=*/false);
-    if (!src) return partial(src.error());
-    // A datagram goes whole or not at all.
-    if (!stream && vfs::TotalLength(*src) < total) return Err(Errno::kEFAULT);
-    auto r = s.Send(t, *src, have_to ? &to : nullptr, nosignal || done > 0);
-    if (r) {
-      done += *r;
-      if (!stream || done >= total) return done;
-      continue;
-    }
-    if (r.error() != Errno::kEAGAIN || nonblock) return partial(r.error());
-    auto w = Wait(t, {s.Queue()}, fsimpl::socket::kWriteEvents, deadline);
-    if (!w) return partial(w.error());
-  }
+  return InetSendLoop(t, s, iov, flags, [&](vfs::IoVecs src, size_t done) {
+    return s.Send(t, src, have_to ? &to : nullptr, nosignal || done > 0);
+  });
 }
 
 SysResult<size_t> InetRecv(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
                            std::vector<uint8_t>& from, bool& truncated) {
+  if (auto* h = AsHostInet(s)) return HostInetRecv(t, *h, iov, flags, from, truncated);
   bool stream = s.type() == SOCK_STREAM;
   if (flags & MSG_OOB) return Err(stream ? Errno::kEINVAL : Errno::kEOPNOTSUPP);
   // No ICMP errors are queued (IP_RECVERR): the error queue is empty.
