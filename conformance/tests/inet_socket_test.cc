@@ -165,6 +165,136 @@ TEST(InetSocket, UdpLite) {
               SyscallFailsWithErrno(ENOPROTOOPT));
 }
 
+// A connected pair of UDP sockets of `family` on loopback: a sends to b.
+struct CmsgPair {
+  FileDescriptor a, b;
+};
+
+CmsgPair MakeCmsgPair(int family) {
+  CmsgPair p;
+  p.a = FileDescriptor(socket(family, SOCK_DGRAM, 0));
+  p.b = FileDescriptor(socket(family, SOCK_DGRAM, 0));
+  sockaddr_storage ss = {};
+  socklen_t len;
+  if (family == AF_INET6) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_addr = in6addr_loopback;
+    len = sizeof(sockaddr_in6);
+  } else {
+    *reinterpret_cast<sockaddr_in*>(&ss) = Loopback();
+    len = sizeof(sockaddr_in);
+  }
+  if (bind(p.b.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
+      getsockname(p.b.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0 ||
+      connect(p.a.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    p.a.reset();
+  }
+  return p;
+}
+
+// Sends one byte from a with one int control message (level, type, value;
+// type 0: none) and receives it on b; returns b's control messages.
+std::vector<std::pair<int, int>> SendRecvCmsg(CmsgPair& p, int level, int type, int value,
+                                              std::vector<int>* values) {
+  alignas(cmsghdr) char sctl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr sm = {};
+  iovec iov{const_cast<char*>("x"), 1};
+  sm.msg_iov = &iov;
+  sm.msg_iovlen = 1;
+  if (type != 0) {
+    sm.msg_control = sctl;
+    sm.msg_controllen = sizeof sctl;
+    cmsghdr* c = CMSG_FIRSTHDR(&sm);
+    c->cmsg_level = level;
+    c->cmsg_type = type;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &value, sizeof(int));
+  }
+  std::vector<std::pair<int, int>> out;
+  if (sendmsg(p.a.get(), &sm, 0) != 1) return out;
+  alignas(cmsghdr) char rctl[256];
+  char c;
+  iovec riov{&c, 1};
+  msghdr rm = {};
+  rm.msg_iov = &riov;
+  rm.msg_iovlen = 1;
+  rm.msg_control = rctl;
+  rm.msg_controllen = sizeof rctl;
+  if (recvmsg(p.b.get(), &rm, 0) != 1) return out;
+  for (cmsghdr* h = CMSG_FIRSTHDR(&rm); h != nullptr; h = CMSG_NXTHDR(&rm, h)) {
+    out.emplace_back(h->cmsg_level, h->cmsg_type);
+    int v = 0;
+    if (h->cmsg_len == CMSG_LEN(sizeof(int))) memcpy(&v, CMSG_DATA(h), sizeof(int));
+    if (h->cmsg_len == CMSG_LEN(1)) v = *CMSG_DATA(h);
+    if (values) values->push_back(v);
+  }
+  return out;
+}
+
+// IPV6_RECVHOPLIMIT/IPV6_RECVTCLASS report the sender's hop limit and
+// traffic class (the socket's, or this send's IPV6_HOPLIMIT/IPV6_TCLASS).
+TEST(InetSocket, Udp6HopLimitAndTclassControlMessages) {
+  CmsgPair p = MakeCmsgPair(AF_INET6);
+  ASSERT_TRUE(p.a.valid()) << strerror(errno);
+  int on = 1;
+  ASSERT_THAT(setsockopt(p.b.get(), SOL_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on), SyscallSucceeds());
+  ASSERT_THAT(setsockopt(p.b.get(), SOL_IPV6, IPV6_RECVTCLASS, &on, sizeof on), SyscallSucceeds());
+  int hops = 7;
+  ASSERT_THAT(setsockopt(p.a.get(), SOL_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof hops),
+              SyscallSucceeds());
+  std::vector<int> v;
+  auto got = SendRecvCmsg(p, 0, 0, 0, &v);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], std::make_pair(int{SOL_IPV6}, int{IPV6_HOPLIMIT}));
+  EXPECT_EQ(got[1], std::make_pair(int{SOL_IPV6}, int{IPV6_TCLASS}));
+  EXPECT_EQ(v[0], 7);
+  EXPECT_EQ(v[1], 0);
+  v.clear();
+  got = SendRecvCmsg(p, SOL_IPV6, IPV6_HOPLIMIT, 33, &v);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(v[0], 33);
+  v.clear();
+  got = SendRecvCmsg(p, SOL_IPV6, IPV6_TCLASS, 0x20, &v);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(v[0], 7);
+  EXPECT_EQ(v[1], 0x20);
+}
+
+TEST(InetSocket, Udp6BadControlMessagesAreEINVAL) {
+  CmsgPair p = MakeCmsgPair(AF_INET6);
+  ASSERT_TRUE(p.a.valid()) << strerror(errno);
+  errno = 0;
+  EXPECT_TRUE(SendRecvCmsg(p, SOL_IPV6, IPV6_HOPLIMIT, 256, nullptr).empty());
+  EXPECT_EQ(errno, EINVAL);
+  errno = 0;
+  EXPECT_TRUE(SendRecvCmsg(p, SOL_IPV6, 9999, 1, nullptr).empty());
+  EXPECT_EQ(errno, EINVAL);
+}
+
+// IP_PKTINFO, IP_RECVTTL and IP_RECVTOS on IPv4.
+TEST(InetSocket, UdpPktinfoTtlTosControlMessages) {
+  CmsgPair p = MakeCmsgPair(AF_INET);
+  ASSERT_TRUE(p.a.valid()) << strerror(errno);
+  int on = 1;
+  ASSERT_THAT(setsockopt(p.b.get(), SOL_IP, IP_PKTINFO, &on, sizeof on), SyscallSucceeds());
+  ASSERT_THAT(setsockopt(p.b.get(), SOL_IP, IP_RECVTTL, &on, sizeof on), SyscallSucceeds());
+  ASSERT_THAT(setsockopt(p.b.get(), SOL_IP, IP_RECVTOS, &on, sizeof on), SyscallSucceeds());
+  std::vector<int> v;
+  auto got = SendRecvCmsg(p, SOL_IP, IP_TTL, 9, &v);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], std::make_pair(int{SOL_IP}, int{IP_PKTINFO}));
+  EXPECT_EQ(got[1], std::make_pair(int{SOL_IP}, int{IP_TTL}));
+  EXPECT_EQ(got[2], std::make_pair(int{SOL_IP}, int{IP_TOS}));
+  EXPECT_EQ(v[1], 9);
+  EXPECT_EQ(v[2], 0);
+  v.clear();
+  got = SendRecvCmsg(p, SOL_IP, IP_TOS, 0x10, &v);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(v[1], 64);
+  EXPECT_EQ(v[2], 0x10);
+}
+
 TEST(InetSocket, TcpPeerCloseGivesEOF) {
   Listener l = Listen();
   ASSERT_TRUE(l.fd.valid());

@@ -39,7 +39,12 @@ WORK=$REPO/tests/.work/debian
 BULWARK=${BULWARK:-$REPO/build/bulwark}
 FACTOR=${DEBIAN_BULWARK_TIMEOUT_FACTOR:-3}
 CPYTHON_TESTS=(test_os test_posix test_subprocess test_signal test_threading test_select
-               test_fileio test_tempfile test_shutil test_pathlib test_mmap test_fcntl)
+               test_fileio test_tempfile test_shutil test_pathlib test_mmap test_fcntl
+               test_socket test_selectors test_asyncio.test_events)
+# Issue 8 asks for the network modules to be compared with gVisor's results
+# too; runsc (2022-12, --network=none --platform=ptrace) gets no results from
+# test_socket (an uncaught setUp error aborts the module) and hangs in
+# test_asyncio.test_events, so runc stays the oracle here as well.
 # runc's time limit per CPython module (default 90 s); runc needs ~60 s for
 # the two slow ones on a loaded 2-CPU machine, a few seconds for the rest.
 declare -A CPYTHON_TIMEOUT=([test_subprocess]=240 [test_signal]=240 [test_threading]=150)
@@ -125,10 +130,14 @@ exec 8>>"$ROOTFS.lock"
 flock -s 8
 
 rm -rf "$WORK"
+mkdir -p "$WORK"
+# The names container managers put in /etc/hosts (the minbase image has
+# none): CPython's socket tests resolve "localhost".
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$WORK/hosts"
 mkdir -p "$WORK/state/runc" "$WORK/state/bulwark"
 
 # The configuration both runtimes get.
-BASE=$(jq -n --arg root "$ROOTFS" '
+BASE=$(jq -n --arg root "$ROOTFS" --arg hosts "$WORK/hosts" '
 def tmpfs(d; mode): {destination: d, type: "tmpfs", source: "tmpfs",
                      options: ["nosuid", "nodev", ("mode=" + mode)]};
 def caps: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
@@ -159,7 +168,8 @@ def caps: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKN
     {destination: "/sys", type: "sysfs", source: "sysfs",
      options: ["nosuid", "noexec", "nodev", "ro"]},
     tmpfs("/tmp"; "1777"), tmpfs("/var/tmp"; "1777"), tmpfs("/run"; "755"),
-    tmpfs("/root"; "700")
+    tmpfs("/root"; "700"),
+    {destination: "/etc/hosts", type: "bind", source: $hosts, options: ["rbind", "ro"]}
   ],
   linux: {
     namespaces: [{type: "pid"}, {type: "network"}, {type: "ipc"}, {type: "uts"}, {type: "mount"}],

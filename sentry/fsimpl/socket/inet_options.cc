@@ -107,6 +107,7 @@ SysResult<void> InetSocket::SetOption(int level, int name, const std::vector<uin
       case IP_RECVERR: opts.recverr = on; return {};
       case IP_PKTINFO: opts.pktinfo = on; return {};
       case IP_RECVTOS: opts.recvtos = on; return {};
+      case IP_RECVTTL: opts.recvttl = on; return {};
       default:
         return NoOpt("setsockopt", level, name);
     }
@@ -126,6 +127,8 @@ SysResult<void> InetSocket::SetOption(int level, int name, const std::vector<uin
         opts.hoplimit = v;
         return {};
       case IPV6_RECVPKTINFO: opts.recvpktinfo6 = on; return {};
+      case IPV6_RECVHOPLIMIT: opts.recvhoplimit6 = on; return {};
+      case IPV6_RECVTCLASS: opts.recvtclass6 = on; return {};
       default:
         return NoOpt("setsockopt", level, name);
     }
@@ -216,6 +219,7 @@ SysResult<std::vector<uint8_t>> InetSocket::GetOption(int level, int name) {
       case IP_RECVERR: return IntBytes(opts.recverr);
       case IP_PKTINFO: return IntBytes(opts.pktinfo);
       case IP_RECVTOS: return IntBytes(opts.recvtos);
+      case IP_RECVTTL: return IntBytes(opts.recvttl);
       default:
         TRY(NoOpt("getsockopt", level, name));
     }
@@ -226,6 +230,8 @@ SysResult<std::vector<uint8_t>> InetSocket::GetOption(int level, int name) {
       case IPV6_TCLASS: return IntBytes(opts.tclass);
       case IPV6_UNICAST_HOPS: return IntBytes(opts.hoplimit == -1 ? 64 : opts.hoplimit);
       case IPV6_RECVPKTINFO: return IntBytes(opts.recvpktinfo6);
+      case IPV6_RECVHOPLIMIT: return IntBytes(opts.recvhoplimit6);
+      case IPV6_RECVTCLASS: return IntBytes(opts.recvtclass6);
       default:
         TRY(NoOpt("getsockopt", level, name));
     }

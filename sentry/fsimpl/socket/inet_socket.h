@@ -61,6 +61,9 @@ struct InetOptions {
   int tclass = 0;
   int hoplimit = -1;
   bool recvpktinfo6 = false;
+  bool recvttl = false;        // IP_RECVTTL
+  bool recvhoplimit6 = false;  // IPV6_RECVHOPLIMIT
+  bool recvtclass6 = false;    // IPV6_RECVTCLASS
   // IPPROTO_TCP
   bool nodelay = false;
   bool cork = false;
@@ -135,7 +138,21 @@ class InetSocket : public vfs::FileDescription {
     bool truncated = false;
     bool have_from = false;
     Endpoint from;
+    // A datagram's IP header as the receiver's control messages report it
+    // (IP_PKTINFO/IPV6_PKTINFO, IP_TTL/IPV6_HOPLIMIT, IP_TOS/IPV6_TCLASS).
+    bool have_header = false;
+    Endpoint to;
+    int ttl = 0;
+    int tos = 0;
   };
+  // Per-send IP header values from sendmsg's control messages (IP_TTL,
+  // IP_TOS, IPV6_HOPLIMIT, IPV6_TCLASS; -1: the socket's option), set by
+  // the syscall layer around one Send call.
+  struct SendHeader {
+    int ttl = -1;
+    int tos = -1;
+  };
+  SendHeader next_send;
   virtual SysResult<RecvResult> Recv(vfs::IoVecs dst, int flags, size_t peek_skip) = 0;
   // SO_ERROR: takes the pending error.
   int TakeError() {

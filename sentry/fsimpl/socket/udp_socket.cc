@@ -101,6 +101,14 @@ SysResult<size_t> UdpSocket::Send(kernel::Task& t, vfs::IoVecs src, const Endpoi
   Datagram dg;
   dg.data = GatherIov(src, len);
   dg.from = from;
+  dg.to = d;
+  // The header the sender's options (or this send's control messages)
+  // give: IPv6 hop limit and traffic class for IPv6 packets, TTL and TOS
+  // for IPv4 ones (a v4-mapped destination sends IPv4).
+  bool v6 = !d.v4();
+  int ttl = next_send.ttl >= 0 ? next_send.ttl : (v6 ? opts.hoplimit : opts.ttl);
+  dg.ttl = ttl >= 0 ? ttl : 64;
+  dg.tos = next_send.tos >= 0 ? next_send.tos : (v6 ? opts.tclass : opts.tos);
   static_cast<UdpSocket*>(r)->Deliver(std::move(dg));
   return len;
 }
@@ -128,6 +136,10 @@ SysResult<InetSocket::RecvResult> UdpSocket::Recv(vfs::IoVecs dst, int flags,
   r.truncated = d.data.size() > room;
   r.have_from = true;
   r.from = d.from;
+  r.have_header = true;
+  r.to = d.to;
+  r.ttl = d.ttl;
+  r.tos = d.tos;
   if (!(flags & MSG_PEEK)) {
     rx_bytes_ -= d.data.size();
     rx_charge_ -= d.data.size() + kDatagramOverhead;

@@ -43,6 +43,9 @@ class UdpSocket : public InetSocket {
   struct Datagram {
     std::vector<uint8_t> data;
     Endpoint from;
+    Endpoint to;   // the destination, for IP_PKTINFO/IPV6_PKTINFO
+    int ttl = 64;  // TTL or hop limit as sent (loopback does not decrement)
+    int tos = 0;   // TOS or traffic class
   };
   // Queues `d` unless the receive buffer is full.
   void Deliver(Datagram d);

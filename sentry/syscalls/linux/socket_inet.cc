@@ -157,7 +157,8 @@ SysResult<void> InetGetOpt(Task& t, InetSocket& s, int level, int name, UserPtr<
 }
 
 SysResult<size_t> InetSend(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
-                           const std::vector<uint8_t>& raw_addr) {
+                           const std::vector<uint8_t>& raw_addr,
+                           const InetSocket::SendHeader& header) {
   if (auto* h = AsHostInet(s)) return HostInetSend(t, *h, iov, flags, raw_addr);
   // Urgent data is not modelled.
   if (flags & MSG_OOB) return Err(Errno::kEOPNOTSUPP);
@@ -171,12 +172,16 @@ SysResult<size_t> InetSend(Task& t, InetSocket& s, const std::vector<iovec>& iov
   }
   bool nosignal = flags & MSG_NOSIGNAL;
   return InetSendLoop(t, s, iov, flags, [&](vfs::IoVecs src, size_t done) {
-    return s.Send(t, src, have_to ? &to : nullptr, nosignal || done > 0);
+    s.next_send = header;
+    auto r = s.Send(t, src, have_to ? &to : nullptr, nosignal || done > 0);
+    s.next_send = {};
+    return r;
   });
 }
 
 SysResult<size_t> InetRecv(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
-                           std::vector<uint8_t>& from, bool& truncated) {
+                           std::vector<uint8_t>& from, bool& truncated,
+                           InetSocket::RecvResult* header) {
   if (auto* h = AsHostInet(s)) return HostInetRecv(t, *h, iov, flags, from, truncated);
   bool stream = s.type() == SOCK_STREAM;
   if (flags & MSG_OOB) return Err(stream ? Errno::kEINVAL : Errno::kEOPNOTSUPP);
@@ -210,6 +215,7 @@ SysResult<size_t> InetRecv(Task& t, InetSocket& s, const std::vector<iovec>& iov
       if (!stream) {
         if (r->have_from) from = fsimpl::socket::FormatInetAddr(s.family(), r->from);
         truncated = r->truncated;
+        if (header) *header = *r;
         return (flags & MSG_TRUNC) ? r->msg_len : r->n;
       }
       if (r->n == 0) break;  // end of stream

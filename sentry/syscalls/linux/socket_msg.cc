@@ -3,6 +3,7 @@
 // internet sockets (socket_inet.cc; no control messages there).
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <netinet/in.h>
 #include <time.h>
 
 #include <climits>
@@ -20,6 +21,7 @@ using fsimpl::socket::RecvState;
 using fsimpl::socket::SendExtras;
 using fsimpl::socket::SockState;
 using sock::Address;
+using sock::InetSocket;
 using sock::GetSocket;
 using sock::UnixSocket;
 
@@ -48,18 +50,29 @@ SysResult<void> CheckCreds(const Task& t, const ucred& u) {
 }
 
 // __scm_send(): the SOL_SOCKET control messages of a send.
-SysResult<SendExtras> ParseControl(Task& t, uint64_t ctl, size_t len) {
-  SendExtras ex;
+// Calls fn(header, data, data_len) for each control message of the
+// `len` bytes at `ctl` (the cmsghdr framing of __scm_send()/ip_cmsg_send():
+// EINVAL for a length that does not fit; ENOBUFS past INT_MAX).
+template <typename Fn>
+SysResult<void> ForEachCmsg(Task& t, uint64_t ctl, size_t len, Fn fn) {
   if (len > INT_MAX) return Err(Errno::kENOBUFS);
-  if (len < kCmsgHdr) return ex;
+  if (len < kCmsgHdr) return {};
   std::vector<uint8_t> buf(len);
   TRY(t.CopyInBytes(ctl, buf.data(), len));
   for (size_t off = 0; off + kCmsgHdr <= len;) {
     cmsghdr h;
     memcpy(&h, buf.data() + off, kCmsgHdr);
     if (h.cmsg_len < kCmsgHdr || h.cmsg_len > len - off) return Err(Errno::kEINVAL);
-    const uint8_t* data = buf.data() + off + CmsgAlign(kCmsgHdr);
-    size_t data_len = h.cmsg_len - CmsgAlign(kCmsgHdr);
+    TRY(fn(h, buf.data() + off + CmsgAlign(kCmsgHdr), h.cmsg_len - CmsgAlign(kCmsgHdr)));
+    off += CmsgAlign(h.cmsg_len);
+  }
+  return {};
+}
+
+SysResult<SendExtras> ParseControl(Task& t, uint64_t ctl, size_t len) {
+  SendExtras ex;
+  TRY(ForEachCmsg(t, ctl, len, [&](const cmsghdr& h, const uint8_t* data,
+                                   size_t data_len) -> SysResult<void> {
     if (h.cmsg_level == SOL_SOCKET) {
       switch (h.cmsg_type) {
         case SCM_RIGHTS: {
@@ -85,9 +98,65 @@ SysResult<SendExtras> ParseControl(Task& t, uint64_t ctl, size_t len) {
           return Err(Errno::kEINVAL);
       }
     }
-    off += CmsgAlign(h.cmsg_len);
-  }
+    return {};
+  }));
   return ex;
+}
+
+// The control messages of a send on an internet socket: the per-packet
+// IP header values of ip_cmsg_send() (IP_TTL, IP_TOS) and
+// ip6_datagram_send_ctl() (IPV6_HOPLIMIT, IPV6_TCLASS), with their range
+// checks. IP_PKTINFO/IPV6_PKTINFO are checked for size and otherwise have
+// no effect: the loopback has one interface and one source address per
+// destination. Messages of other levels are skipped, unknown types of the
+// socket's IP level are EINVAL, as Linux; TCP takes only SOL_SOCKET ones.
+SysResult<InetSocket::SendHeader> ParseInetControl(Task& t, const sock::InetSocket& s,
+                                                   uint64_t ctl, size_t len) {
+  InetSocket::SendHeader hdr;
+  bool udp = s.type() == SOCK_DGRAM;
+  int ip_level = s.family() == AF_INET6 ? SOL_IPV6 : SOL_IP;
+  TRY(ForEachCmsg(t, ctl, len, [&](const cmsghdr& h, const uint8_t* data,
+                                   size_t data_len) -> SysResult<void> {
+    int v = 0;
+    bool is_int = h.cmsg_len == CMSG_LEN(sizeof(int));
+    if (is_int) memcpy(&v, data, sizeof(int));
+    if (h.cmsg_level == SOL_SOCKET) {
+      // __sock_cmsg_send(): the SOL_UNIX ones are ignored here.
+      if (h.cmsg_type == SCM_RIGHTS || h.cmsg_type == SCM_CREDENTIALS) return {};
+      return Err(Errno::kEINVAL);
+    }
+    if (!udp || h.cmsg_level != ip_level) return {};
+    if (ip_level == SOL_IP) {
+      switch (h.cmsg_type) {
+        case IP_TTL:
+          if (!is_int || v < 1 || v > 255) return Err(Errno::kEINVAL);
+          hdr.ttl = v;
+          return {};
+        case IP_TOS:
+          // An int, or one byte.
+          if (h.cmsg_len == CMSG_LEN(sizeof(uint8_t))) v = data[0], is_int = true;
+          if (!is_int || v < 0 || v > 255) return Err(Errno::kEINVAL);
+          hdr.tos = v;
+          return {};
+        case IP_PKTINFO:
+          return data_len == sizeof(in_pktinfo) ? SysResult<void>{} : Err(Errno::kEINVAL);
+        default:
+          return Err(Errno::kEINVAL);
+      }
+    }
+    switch (h.cmsg_type) {
+      case IPV6_HOPLIMIT:
+      case IPV6_TCLASS:
+        if (!is_int || v < -1 || v > 255) return Err(Errno::kEINVAL);
+        (h.cmsg_type == IPV6_HOPLIMIT ? hdr.ttl : hdr.tos) = v;
+        return {};
+      case IPV6_PKTINFO:
+        return data_len >= sizeof(in6_pktinfo) ? SysResult<void>{} : Err(Errno::kEINVAL);
+      default:
+        return Err(Errno::kEINVAL);
+    }
+  }));
+  return hdr;
 }
 
 // The blocking send loop shared by every send call. `raw_addr`: the
@@ -234,6 +303,35 @@ class ControlWriter {
   size_t used_ = 0;
 };
 
+// The IP control messages of a received datagram that the socket asked
+// for, in Linux's order (ip_cmsg_recv_offset(), ip6_datagram_recv_ctl()).
+SysResult<void> PutInetControl(ControlWriter& cw, const sock::InetSocket& s,
+                               const InetSocket::RecvResult& h) {
+  if (!h.have_header) return {};
+  if (s.family() == AF_INET6) {
+    if (s.opts.recvpktinfo6) {
+      in6_pktinfo pi{h.to.addr, 1};  // lo is interface 1
+      TRY(cw.Put(SOL_IPV6, IPV6_PKTINFO, &pi, sizeof(pi)));
+    }
+    if (s.opts.recvhoplimit6) TRY(cw.Put(SOL_IPV6, IPV6_HOPLIMIT, &h.ttl, sizeof(int)));
+    if (s.opts.recvtclass6) TRY(cw.Put(SOL_IPV6, IPV6_TCLASS, &h.tos, sizeof(int)));
+    return {};
+  }
+  if (s.opts.pktinfo) {
+    in_pktinfo pi{};
+    pi.ipi_ifindex = 1;
+    memcpy(&pi.ipi_spec_dst, &h.to.addr.s6_addr[12], 4);
+    memcpy(&pi.ipi_addr, &h.to.addr.s6_addr[12], 4);
+    TRY(cw.Put(SOL_IP, IP_PKTINFO, &pi, sizeof(pi)));
+  }
+  if (s.opts.recvttl) TRY(cw.Put(SOL_IP, IP_TTL, &h.ttl, sizeof(int)));
+  if (s.opts.recvtos) {
+    uint8_t tos = static_cast<uint8_t>(h.tos);
+    TRY(cw.Put(SOL_IP, IP_TOS, &tos, 1));
+  }
+  return {};
+}
+
 // The kernel's struct user_msghdr: msg_namelen is an int there.
 SysResult<msghdr> CopyInMsghdr(Task& t, UserPtr<msghdr> um) {
   msghdr m = TRY(t.CopyIn(um));
@@ -261,7 +359,11 @@ SysResult<size_t> SendMsg(Task& t, const AnySocket& s, UserPtr<msghdr> um, int f
   if (m.msg_name && m.msg_namelen > 0)
     raw = TRY(sock::CopyInAddr(t, UserPtr<uint8_t>{reinterpret_cast<uint64_t>(m.msg_name)},
                                static_cast<int>(m.msg_namelen)));
-  if (s.inet) return sock::InetSend(t, *s.inet, iov, flags, raw);
+  if (s.inet) {
+    InetSocket::SendHeader hdr = TRY(ParseInetControl(
+        t, *s.inet, reinterpret_cast<uint64_t>(m.msg_control), m.msg_controllen));
+    return sock::InetSend(t, *s.inet, iov, flags, raw, hdr);
+  }
   SendExtras extras =
       TRY(ParseControl(t, reinterpret_cast<uint64_t>(m.msg_control), m.msg_controllen));
   return DoSend(t, *s.un, iov, flags, raw, extras);
@@ -283,9 +385,10 @@ SysResult<size_t> RecvMsg(Task& t, const AnySocket& s, UserPtr<msghdr> um, int f
   std::vector<iovec> iov = TRY(CopyInIov(t, reinterpret_cast<uint64_t>(m.msg_iov), m.msg_iovlen));
   RecvState st;
   std::vector<uint8_t> from;
+  InetSocket::RecvResult header;
   size_t n;
   if (s.inet) {
-    n = TRY(sock::InetRecv(t, *s.inet, iov, flags, from, st.truncated));
+    n = TRY(sock::InetRecv(t, *s.inet, iov, flags, from, st.truncated, &header));
   } else {
     n = TRY(DoRecv(t, *s.un, iov, flags, st));
     from = FromAddr(st);
@@ -309,6 +412,7 @@ SysResult<size_t> RecvMsg(Task& t, const AnySocket& s, UserPtr<msghdr> um, int f
     TRY(cw.Put(SOL_SOCKET, SCM_CREDENTIALS, &u, sizeof(u)));
   }
   if (!st.rights.empty()) TRY(cw.PutRights(st.rights, flags & MSG_CMSG_CLOEXEC));
+  if (s.inet) TRY(PutInetControl(cw, *s.inet, header));
   if (cw.ctrunc) msg_flags |= MSG_CTRUNC;
   TRY(t.CopyOut(UserPtr<size_t>{um.addr + offsetof(msghdr, msg_controllen)}, cw.used()));
   TRY(t.CopyOut(UserPtr<int>{um.addr + offsetof(msghdr, msg_flags)}, msg_flags));

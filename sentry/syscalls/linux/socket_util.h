@@ -80,14 +80,17 @@ SysResult<void> InetSetOpt(Task& t, InetSocket& s, int level, int name, UserPtr<
 SysResult<void> InetGetOpt(Task& t, InetSocket& s, int level, int name, UserPtr<uint8_t> optval,
                            UserPtr<int> optlen);
 // The blocking send loop: `raw_addr` is the destination as given (empty:
-// none; ignored by TCP). Control messages are not supported on internet
-// sockets and are ignored by the callers.
+// none; ignored by TCP); `header`: the IP header values of sendmsg's
+// control messages (ParseInetControl), used by UDP.
 SysResult<size_t> InetSend(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
-                           const std::vector<uint8_t>& raw_addr);
+                           const std::vector<uint8_t>& raw_addr,
+                           const InetSocket::SendHeader& header = {});
 // The blocking receive loop; returns what the call returns (with MSG_TRUNC
 // a datagram's full length) and the sender in `from` (empty for TCP) and
-// whether the datagram was cut in `truncated`.
+// whether the datagram was cut in `truncated`. `header`, if not null, gets
+// the datagram's IP header values (have_header false for TCP).
 SysResult<size_t> InetRecv(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
-                           std::vector<uint8_t>& from, bool& truncated);
+                           std::vector<uint8_t>& from, bool& truncated,
+                           InetSocket::RecvResult* header = nullptr);
 
 }  // namespace bulwark::syscalls::sock
