@@ -22,6 +22,13 @@ echo "== fuzzers (10 s each)"
 bash tests/fuzz/run.sh 10 || status=1
 echo "== conformance suite"
 BULWARK=$PWD/build/bulwark conformance/run --platform ptrace || status=1
+# Issue 8: the socket families again with --network=host (host sockets
+# operated by the sentry, in the bundle's own new network namespace).
+echo "== conformance suite, socket families with --network=host"
+mkdir -p tests/.work
+printf 'network = "host"\n' >tests/.work/network-host.toml
+BULWARK_CONFIG=$PWD/tests/.work/network-host.toml BULWARK=$PWD/build/bulwark \
+  conformance/run --platform ptrace --no-docs inet_socket poll epoll select || status=1
 # Issue 4's Debian-userland tests (tests/debian): builds or reuses the cached
 # Debian rootfs (scripts/debian-rootfs.sh), runs each case in runc and bulwark.
 echo "== debian userland tests"

@@ -66,6 +66,10 @@ constexpr HostOpt kHostOpts[] = {
     {IPPROTO_IP, IP_FREEBIND, false},    {IPPROTO_IP, IP_MULTICAST_TTL, false},
     {IPPROTO_IP, IP_MULTICAST_LOOP, false}, {IPPROTO_IP, IP_MULTICAST_IF, false},
     {IPPROTO_IP, IP_ADD_MEMBERSHIP, false}, {IPPROTO_IP, IP_DROP_MEMBERSHIP, false},
+    {IPPROTO_IP, IP_PKTINFO, false},     {IPPROTO_IP, IP_RECVTTL, false},
+    {IPPROTO_IP, IP_RECVTOS, false},
+    {IPPROTO_IPV6, IPV6_RECVPKTINFO, false}, {IPPROTO_IPV6, IPV6_RECVHOPLIMIT, false},
+    {IPPROTO_IPV6, IPV6_RECVTCLASS, false},
     {IPPROTO_IPV6, IPV6_V6ONLY, false},  {IPPROTO_IPV6, IPV6_UNICAST_HOPS, false},
     {IPPROTO_IPV6, IPV6_TCLASS, false},  {IPPROTO_IPV6, IPV6_MTU_DISCOVER, false},
     {IPPROTO_IPV6, IPV6_MTU, true},      {IPPROTO_IPV6, IPV6_MULTICAST_HOPS, false},
@@ -264,8 +268,26 @@ SysResult<std::vector<uint8_t>> HostInetSocket::HostGetOpt(int level, int name, 
 }
 
 SysResult<size_t> HostInetSocket::HostSend(kernel::Task& t, vfs::IoVecs src, int flags,
-                                           const std::vector<uint8_t>& to) {
+                                           const std::vector<uint8_t>& to,
+                                           const SendHeader& header) {
   msghdr m{};
+  alignas(cmsghdr) uint8_t ctl[2 * CMSG_SPACE(sizeof(int))] = {};
+  bool v6 = family() == AF_INET6;
+  size_t used = 0;
+  for (auto [type, value] : {std::pair{v6 ? IPV6_HOPLIMIT : IP_TTL, header.ttl},
+                             std::pair{v6 ? IPV6_TCLASS : IP_TOS, header.tos}}) {
+    if (value < 0) continue;
+    auto* c = reinterpret_cast<cmsghdr*>(ctl + used);
+    c->cmsg_level = v6 ? SOL_IPV6 : SOL_IP;
+    c->cmsg_type = type;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &value, sizeof(int));
+    used += CMSG_SPACE(sizeof(int));
+  }
+  if (used > 0) {
+    m.msg_control = ctl;
+    m.msg_controllen = used;
+  }
   m.msg_iov = const_cast<iovec*>(src.data());
   m.msg_iovlen = std::min<size_t>(src.size(), IOV_MAX);
   if (!to.empty()) {
@@ -285,11 +307,25 @@ SysResult<HostInetSocket::HostRecvResult> HostInetSocket::HostRecv(kernel::Task&
   m.msg_iovlen = std::min<size_t>(dst.size(), IOV_MAX);
   m.msg_name = &ss;
   m.msg_namelen = sizeof(ss);
+  alignas(cmsghdr) uint8_t ctl[256];
+  m.msg_control = ctl;
+  m.msg_controllen = sizeof(ctl);
   int hf = (flags & kRecvFlags) | MSG_DONTWAIT;
   int fd = fd_.get();
   HostRecvResult r;
   r.n = TRY(DataCall(t, fd, POLLIN | POLLRDHUP, [&] { return recvmsg(fd, &m, hf); }));
   r.truncated = m.msg_flags & MSG_TRUNC;
+  // Only the IP header messages the allow-listed options turn on pass.
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    bool ip = c->cmsg_level == SOL_IP &&
+              (c->cmsg_type == IP_PKTINFO || c->cmsg_type == IP_TTL || c->cmsg_type == IP_TOS);
+    bool ip6 = c->cmsg_level == SOL_IPV6 &&
+               (c->cmsg_type == IPV6_PKTINFO || c->cmsg_type == IPV6_HOPLIMIT ||
+                c->cmsg_type == IPV6_TCLASS);
+    if (!ip && !ip6) continue;
+    auto* p = reinterpret_cast<const uint8_t*>(c);
+    r.control.insert(r.control.end(), p, p + CMSG_SPACE(c->cmsg_len - CMSG_LEN(0)));
+  }
   auto* p = reinterpret_cast<const uint8_t*>(&ss);
   r.from.assign(p, p + std::min<size_t>(m.msg_namelen, sizeof(ss)));
   return r;
@@ -302,7 +338,7 @@ SysResult<void> HostInetSocket::Shutdown(int how) {
 
 SysResult<size_t> HostInetSocket::Send(kernel::Task& t, vfs::IoVecs src, const Endpoint* to,
                                        bool nosignal) {
-  auto r = HostSend(t, src, 0, {});
+  auto r = HostSend(t, src, 0, {}, SendHeader{});
   // sk_stream_error(): EPIPE raises SIGPIPE (the host's went nowhere).
   if (!r && r.error() == Errno::kEPIPE && !nosignal) SendSigpipe(t);
   return r;

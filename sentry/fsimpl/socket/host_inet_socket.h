@@ -80,12 +80,17 @@ class HostInetSocket : public InetSocket {
   // drops it). `flags` are the application's; the sentry adds
   // MSG_DONTWAIT|MSG_NOSIGNAL. EAGAIN only when the host socket is not
   // ready with the lock held again, so a waiter cannot miss the wake-up.
+  // `header`: IP_TTL/IP_TOS or IPV6_HOPLIMIT/IPV6_TCLASS for this send
+  // (-1: none), sent as control messages.
   SysResult<size_t> HostSend(kernel::Task& t, vfs::IoVecs src, int flags,
-                             const std::vector<uint8_t>& to);
+                             const std::vector<uint8_t>& to, const SendHeader& header);
   struct HostRecvResult {
     size_t n = 0;
     std::vector<uint8_t> from;
     bool truncated = false;
+    // The IP header control messages the host delivered (PKTINFO, TTL/
+    // HOPLIMIT, TOS/TCLASS), as a cmsghdr buffer; others are dropped.
+    std::vector<uint8_t> control;
   };
   SysResult<HostRecvResult> HostRecv(kernel::Task& t, vfs::IoVecs dst, int flags);
 

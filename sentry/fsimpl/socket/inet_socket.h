@@ -144,6 +144,9 @@ class InetSocket : public vfs::FileDescription {
     Endpoint to;
     int ttl = 0;
     int tos = 0;
+    // Host sockets: the IP-level control messages the host delivered (the
+    // host socket has the receive options), as a cmsghdr buffer.
+    std::vector<uint8_t> host_control;
   };
   // Per-send IP header values from sendmsg's control messages (IP_TTL,
   // IP_TOS, IPV6_HOPLIMIT, IPV6_TCLASS; -1: the socket's option), set by

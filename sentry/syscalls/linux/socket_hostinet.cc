@@ -70,10 +70,11 @@ SysResult<void> HostInetName(Task& t, HostInetSocket& s, bool peer, UserPtr<uint
 }
 
 SysResult<size_t> HostInetSend(Task& t, HostInetSocket& s, const std::vector<iovec>& iov,
-                               int flags, const std::vector<uint8_t>& raw_addr) {
+                               int flags, const std::vector<uint8_t>& raw_addr,
+                               const InetSocket::SendHeader& header) {
   bool stream = s.type() == SOCK_STREAM;
   return InetSendLoop(t, s, iov, flags, [&](vfs::IoVecs src, size_t done) {
-    auto r = s.HostSend(t, src, flags, raw_addr);
+    auto r = s.HostSend(t, src, flags, raw_addr, header);
     // sk_stream_error(): SIGPIPE unless MSG_NOSIGNAL or data went out.
     if (!r && r.error() == Errno::kEPIPE && stream && done == 0 && !(flags & MSG_NOSIGNAL))
       fsimpl::socket::SendSigpipe(t);
@@ -82,7 +83,8 @@ SysResult<size_t> HostInetSend(Task& t, HostInetSocket& s, const std::vector<iov
 }
 
 SysResult<size_t> HostInetRecv(Task& t, HostInetSocket& s, const std::vector<iovec>& iov,
-                               int flags, std::vector<uint8_t>& from, bool& truncated) {
+                               int flags, std::vector<uint8_t>& from, bool& truncated,
+                               InetSocket::RecvResult* header) {
   truncated = false;
   if (flags & MSG_ERRQUEUE) return Err(Errno::kEAGAIN);
   bool stream = s.type() == SOCK_STREAM;
@@ -104,6 +106,7 @@ SysResult<size_t> HostInetRecv(Task& t, HostInetSocket& s, const std::vector<iov
       if (!stream) {
         from = std::move(r->from);
         truncated = r->truncated;
+        if (header) header->host_control = std::move(r->control);
         return r->n;  // with MSG_TRUNC the host gave the datagram's length
       }
       copied += r->n;

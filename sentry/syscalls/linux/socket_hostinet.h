@@ -19,6 +19,7 @@
 namespace bulwark::syscalls::sock {
 
 using fsimpl::socket::HostInetSocket;
+using fsimpl::socket::InetSocket;
 
 // The blocking send loop of internet sockets, loopback (InetSend) and host:
 // `attempt(src, done)` makes one try with what is left of `iov` (`done`
@@ -65,8 +66,10 @@ SysResult<void> HostInetName(Task& t, HostInetSocket& s, bool peer, UserPtr<uint
 // finds (no waiting for MSG_WAITALL or SO_RCVLOWAT); MSG_ERRQUEUE finds
 // nothing (IP_RECVERR is not relayed).
 SysResult<size_t> HostInetSend(Task& t, HostInetSocket& s, const std::vector<iovec>& iov,
-                               int flags, const std::vector<uint8_t>& raw_addr);
+                               int flags, const std::vector<uint8_t>& raw_addr,
+                               const InetSocket::SendHeader& header);
 SysResult<size_t> HostInetRecv(Task& t, HostInetSocket& s, const std::vector<iovec>& iov,
-                               int flags, std::vector<uint8_t>& from, bool& truncated);
+                               int flags, std::vector<uint8_t>& from, bool& truncated,
+                               InetSocket::RecvResult* header);
 
 }  // namespace bulwark::syscalls::sock

@@ -159,7 +159,7 @@ SysResult<void> InetGetOpt(Task& t, InetSocket& s, int level, int name, UserPtr<
 SysResult<size_t> InetSend(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
                            const std::vector<uint8_t>& raw_addr,
                            const InetSocket::SendHeader& header) {
-  if (auto* h = AsHostInet(s)) return HostInetSend(t, *h, iov, flags, raw_addr);
+  if (auto* h = AsHostInet(s)) return HostInetSend(t, *h, iov, flags, raw_addr, header);
   // Urgent data is not modelled.
   if (flags & MSG_OOB) return Err(Errno::kEOPNOTSUPP);
   bool stream = s.type() == SOCK_STREAM;
@@ -182,7 +182,7 @@ SysResult<size_t> InetSend(Task& t, InetSocket& s, const std::vector<iovec>& iov
 SysResult<size_t> InetRecv(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
                            std::vector<uint8_t>& from, bool& truncated,
                            InetSocket::RecvResult* header) {
-  if (auto* h = AsHostInet(s)) return HostInetRecv(t, *h, iov, flags, from, truncated);
+  if (auto* h = AsHostInet(s)) return HostInetRecv(t, *h, iov, flags, from, truncated, header);
   bool stream = s.type() == SOCK_STREAM;
   if (flags & MSG_OOB) return Err(stream ? Errno::kEINVAL : Errno::kEOPNOTSUPP);
   // No ICMP errors are queued (IP_RECVERR): the error queue is empty.

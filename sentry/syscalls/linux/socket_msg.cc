@@ -307,6 +307,14 @@ class ControlWriter {
 // for, in Linux's order (ip_cmsg_recv_offset(), ip6_datagram_recv_ctl()).
 SysResult<void> PutInetControl(ControlWriter& cw, const sock::InetSocket& s,
                                const InetSocket::RecvResult& h) {
+  // Host sockets: what the host delivered, in its order.
+  for (size_t off = 0; off + sizeof(cmsghdr) <= h.host_control.size();) {
+    cmsghdr c;
+    memcpy(&c, h.host_control.data() + off, sizeof(c));
+    TRY(cw.Put(c.cmsg_level, c.cmsg_type, h.host_control.data() + off + CMSG_LEN(0),
+               c.cmsg_len - CMSG_LEN(0)));
+    off += CMSG_SPACE(c.cmsg_len - CMSG_LEN(0));
+  }
   if (!h.have_header) return {};
   if (s.family() == AF_INET6) {
     if (s.opts.recvpktinfo6) {
