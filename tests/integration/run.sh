@@ -675,8 +675,15 @@ EOF
   lc start "$ID"
   expect_rc 0
   wait "$DRV" || fail "init's terminal: $(cat "$CASE_DIR/init.out")"
-  tty_driver exec '[["expect","/dev/pts/1\r\n"],["expect","exec-tty-ok"],["eof"]]'
-  lc exec --tty --console-socket "$CASE_DIR/exec.sock" "$ID" sh -c 'tty; test -t 0 && test -t 2 && echo exec-tty-ok'
+  # The exec'd shell's host terminal is not the sentry's controlling
+  # terminal: its resize arrives without a SIGWINCH to the sentry and
+  # without input (the relay checks the host size when idle).
+  tty_driver exec '[["expect","/dev/pts/1\r\n"],["expect","exec-tty-ok"],["expect","ready"],
+    ["winsize",50,90],["expect","winch 50 90"],["eof"]]'
+  lc exec --tty --console-socket "$CASE_DIR/exec.sock" "$ID" sh -c 'tty; test -t 0 && test -t 2 && echo exec-tty-ok
+trap "echo winch \$(stty size); W=1" WINCH
+echo ready
+i=0; while [ -z "$W" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done'
   expect_rc 0
   wait "$DRV" || fail "exec's terminal: $(cat "$CASE_DIR/exec.out")"
   lc delete --force "$ID"

@@ -27,6 +27,9 @@ namespace {
 
 constexpr size_t kChunk = 4096;
 
+// How often an idle relay checks the host terminal's size.
+constexpr int kResizePollMs = 250;
+
 class Relay {
  public:
   Relay(kernel::Kernel& k, UniqueFd host, UniqueFd wake, std::shared_ptr<vfs::FileDescription> master,
@@ -38,7 +41,8 @@ class Relay {
         pair_(std::move(pair)),
         sid_(opts.sid),
         end_with_replicas_(opts.end_with_replicas),
-        saved_(saved) {}
+        saved_(saved),
+        host_ws_(pair_->ws) {}
 
   // Every byte the pty's replica produced has reached the host (or the
   // console ended). Precondition: kernel lock held.
@@ -57,11 +61,15 @@ class Relay {
     std::thread([self] { self->Run(); }).detach();
   }
 
+  // Takes the host terminal's size when it changed since last seen (a size
+  // the application set on its own pty stays until the host's changes).
   // Precondition: kernel lock held.
   void Resize() {
     if (ended_) return;
     winsize ws{};
-    if (ioctl(host_.get(), TIOCGWINSZ, &ws) == 0) pair_->Resize(ws);
+    if (ioctl(host_.get(), TIOCGWINSZ, &ws) != 0 || memcmp(&ws, &host_ws_, sizeof ws) == 0) return;
+    host_ws_ = ws;
+    pair_->Resize(ws);
   }
 
   // Precondition: kernel lock held.
@@ -88,6 +96,7 @@ class Relay {
   const pid_t sid_;
   const bool end_with_replicas_;
   std::optional<termios> saved_;
+  winsize host_ws_;  // the host terminal's size last seen
   bool writing_ = false;  // output taken from the pty, not yet on the host
   bool ended_ = false;
   std::condition_variable drained_cv_;  // with the kernel lock
@@ -128,7 +137,16 @@ void Relay::Run() {
     }
     pollfd p[2] = {{host_.get(), static_cast<short>(room > 0 ? POLLIN : 0), 0},
                    {wake_.get(), POLLIN, 0}};
-    if (poll(p, 2, -1) < 0) {
+    // A resize the sentry gets no SIGWINCH for (an exec'd process's host
+    // terminal is not the sentry's controlling terminal) is seen with the
+    // next input or within kResizePollMs.
+    int ready = poll(p, 2, kResizePollMs);
+    if (ready == 0) {
+      std::lock_guard<std::mutex> lock(k_.mu);
+      Resize();
+      continue;
+    }
+    if (ready < 0) {
       if (errno == EINTR) continue;
       LOG_WARN("console: poll: %s", strerror(errno));
       std::lock_guard<std::mutex> lock(k_.mu);
@@ -144,9 +162,6 @@ void Relay::Run() {
       while (n < 0 && errno == EINTR);
       if (n > 0) {
         in.assign(buf, buf + n);
-        // A resize the sentry got no SIGWINCH for (an exec'd process's
-        // host terminal is not the sentry's controlling terminal) is seen
-        // with the next input.
         std::lock_guard<std::mutex> lock(k_.mu);
         Resize();
         continue;
