@@ -203,14 +203,19 @@ TEST(Pidfd, WaitidOnOtherFdIsEBADF) {
 // clone3(2) returning like fork(): 0 in the child (on the parent's stack).
 long Clone3(clone_args args) { return syscall(SYS_clone3, &args, sizeof(args)); }
 
+// clone3 arguments for a SIGCHLD child whose pidfd goes to *pidfd.
+clone_args PidfdArgs(int* pidfd, uint64_t more_flags = 0) {
+  clone_args args{};
+  args.flags = CLONE_PIDFD | more_flags;
+  args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+  args.exit_signal = SIGCHLD;
+  return args;
+}
+
 TEST(Pidfd, Clone3PidfdReportsExit) {
   int pidfd = -1;
-  clone_args args{};
-  args.flags = CLONE_PIDFD;
-  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
   fflush(nullptr);
-  long pid = Clone3(args);
+  long pid = Clone3(PidfdArgs(&pidfd));
   if (pid == 0) _exit(5);
   ASSERT_THAT(pid, SyscallSucceeds());
   FileDescriptor fd(pidfd);
@@ -246,22 +251,14 @@ TEST(Pidfd, ClonePidfdWithParentSettidIsEINVAL) {
 
 TEST(Pidfd, Clone3PidfdWithDetachedIsEINVAL) {
   int pidfd = -1;
-  clone_args args{};
-  args.flags = CLONE_PIDFD | CLONE_DETACHED;
-  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
-  EXPECT_THAT(Clone3(args), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(Clone3(PidfdArgs(&pidfd, CLONE_DETACHED)), SyscallFailsWithErrno(EINVAL));
 }
 
 // A child without CLONE_FILES does not get the parent's new pidfd.
 TEST(Pidfd, ClonePidfdNotInChildTable) {
   int pidfd = -1;
-  clone_args args{};
-  args.flags = CLONE_PIDFD;
-  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
   fflush(nullptr);
-  long pid = Clone3(args);
+  long pid = Clone3(PidfdArgs(&pidfd));
   if (pid == 0) _exit(fcntl(pidfd, F_GETFD) == -1 && errno == EBADF ? 0 : 1);
   ASSERT_THAT(pid, SyscallSucceeds());
   FileDescriptor fd(pidfd);
