@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include <vector>
+
 #include "util/test_util.h"
 
 namespace conformance {
@@ -362,6 +364,32 @@ TEST(UnixSocket, ScmRightsBadFdIsEBADF) {
   Pair p = SocketPair(SOCK_STREAM);
   ASSERT_TRUE(p.a.valid());
   EXPECT_THAT(SendFd(p.a.get(), 9999), SyscallFailsWithErrno(EBADF));
+}
+
+// ____sys_sendmsg(): the control buffer comes from sock_kmalloc(), bounded
+// by net.core.optmem_max (131072 unless raised), so a larger
+// msg_controllen is ENOBUFS before anything is read; a short one is still
+// copied in (EFAULT from a bad pointer) and then ignored.
+TEST(UnixSocket, SendmsgControlLengthLimits) {
+  Pair p = SocketPair(SOCK_STREAM);
+  ASSERT_TRUE(p.a.valid());
+  char data = 'x';
+  struct iovec iov = {&data, 1};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  std::vector<char> big(1 << 20);
+  msg.msg_control = big.data();
+  msg.msg_controllen = big.size();
+  EXPECT_THAT(sendmsg(p.a.get(), &msg, 0), SyscallFailsWithErrno(ENOBUFS));
+  msg.msg_controllen = size_t{1} << 40;
+  EXPECT_THAT(sendmsg(p.a.get(), &msg, 0), SyscallFailsWithErrno(ENOBUFS));
+  msg.msg_control = reinterpret_cast<void*>(8);
+  msg.msg_controllen = 4;
+  EXPECT_THAT(sendmsg(p.a.get(), &msg, 0), SyscallFailsWithErrno(EFAULT));
+  char small[4] = {};
+  msg.msg_control = small;
+  EXPECT_THAT(sendmsg(p.a.get(), &msg, 0), SyscallSucceedsWithValue(1));
 }
 
 TEST(UnixSocket, ScmCredentialsWithPasscred) {

@@ -133,8 +133,12 @@ SysResult<void> sys_sigaltstack(Task& t, UserPtr<stack_t> ss, UserPtr<stack_t> o
     if (mode == SS_DISABLE) {
       t.altstack = stack_t{nullptr, SS_DISABLE, 0};
     } else {
-      if (n.ss_size < MINSIGSTKSZ) return Err(Errno::kENOMEM);
-      t.altstack = stack_t{n.ss_sp, n.ss_flags & SS_AUTODISARM, n.ss_size};
+      // The kernel's constant MINSIGSTKSZ (2048, kernel/signal.c
+      // do_sigaltstack), not glibc's, which with _GNU_SOURCE is the host's
+      // sysconf(_SC_MINSIGSTKSZ).
+      constexpr size_t kMinSigStackSize = 2048;
+      if (n.ss_size < kMinSigStackSize) return Err(Errno::kENOMEM);
+      t.altstack = stack_t{n.ss_sp, static_cast<int>(n.ss_flags & SS_AUTODISARM), n.ss_size};
     }
   }
   return {};

@@ -53,10 +53,14 @@ SysResult<void> CheckCreds(const Task& t, const ucred& u) {
 // Calls fn(header, data, data_len) for each control message of the
 // `len` bytes at `ctl` (the cmsghdr framing of __scm_send()/ip_cmsg_send():
 // EINVAL for a length that does not fit; ENOBUFS past INT_MAX).
+// The buffer comes from sock_kmalloc(), which refuses more than
+// net.core.optmem_max (131072 by default): ENOBUFS, before the copy, so a
+// huge msg_controllen costs no memory.
 template <typename Fn>
 SysResult<void> ForEachCmsg(Task& t, uint64_t ctl, size_t len, Fn fn) {
-  if (len > INT_MAX) return Err(Errno::kENOBUFS);
-  if (len < kCmsgHdr) return {};
+  constexpr size_t kOptMemMax = 131072;
+  if (len > INT_MAX || len > kOptMemMax) return Err(Errno::kENOBUFS);
+  if (len == 0) return {};
   std::vector<uint8_t> buf(len);
   TRY(t.CopyInBytes(ctl, buf.data(), len));
   for (size_t off = 0; off + kCmsgHdr <= len;) {
