@@ -17,7 +17,6 @@ namespace {
 
 // Inode numbers as Linux: root 1, ptmx 2, replica N is N+3.
 constexpr uint64_t kRootIno = 1, kPtmxIno = 2, kFirstPtyIno = 3;
-constexpr unsigned kPtyMajor = 136;  // 136..143: Unix98 pty replicas
 
 std::optional<unsigned> ParseIndex(std::string_view name) {
   if (name.empty() || (name.size() > 1 && name[0] == '0')) return std::nullopt;

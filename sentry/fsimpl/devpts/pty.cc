@@ -304,6 +304,7 @@ vfs::Path DevPts::NodePath(unsigned index) {
 
 PtyPair::PtyPair(kernel::Kernel& k, DevPts& fs, unsigned index, const kernel::Credentials& creds)
     : kernel(k), fs(fs), index(index) {
+  device = makedev(kPtyMajor + index / 256, index % 256);
   mode = fs.options.mode & 07777;
   uid = fs.options.uid.value_or(creds.fsuid);
   gid = fs.options.gid.value_or(creds.fsgid);

@@ -26,6 +26,9 @@ namespace bulwark::fsimpl::devpts {
 inline constexpr size_t kPendingInputCap = 12288;
 // Replica output the master has not read yet.
 inline constexpr size_t kMasterBufCap = 4096;
+// Replica N is the device (kPtyMajor + N / 256, N % 256): 136..143 are
+// Unix98 pty replicas (Documentation/admin-guide/devices.txt).
+inline constexpr unsigned kPtyMajor = 136;
 
 class PtyPair;
 

@@ -170,6 +170,7 @@ std::shared_ptr<TtyState> TtyStateFor(dev_t rdev) {
   auto s = w.lock();
   if (!s) {
     s = std::make_shared<TtyState>(/*lenient=*/true);
+    s->device = rdev;
     w = s;
   }
   return s;

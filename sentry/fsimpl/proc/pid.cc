@@ -1,12 +1,14 @@
 // /proc/<pid>/ and /proc/<pid>/task/<tid>/.
 
 #include <dirent.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include <charconv>
 #include <cstring>
 
 #include "sentry/fsimpl/proc/format.h"
+#include "sentry/fsimpl/tty/job_control.h"
 #include "sentry/fsimpl/proc/inode.h"
 #include "sentry/fsimpl/proc/ns.h"
 #include "sentry/kernel/task.h"
@@ -67,6 +69,13 @@ StatFields BuildStat(ProcFs& fs, const Resolved& r, Target t, const Task& reader
   f.ppid = tg.parent ? tg.parent->tgid : 0;
   f.pgrp = tg.pgid;
   f.session = tg.sid;
+  // do_task_stat(): the controlling terminal's device, encoded as
+  // new_encode_dev() does, and its foreground group (-1: none).
+  if (const fsimpl::tty::JobControl* tty = fsimpl::tty::TtyOfSession(tg.sid)) {
+    unsigned maj = major(tty->device), min = minor(tty->device);
+    f.tty_nr = static_cast<int>((min & 0xff) | (maj << 8) | ((min & ~0xffu) << 12));
+    if (tty->foreground_pgid != 0) f.tpgid = tty->foreground_pgid;
+  }
   uint64_t utime = t.tid ? 0 : tg.utime_ns, stime = t.tid ? 0 : tg.stime_ns;
   for (const Task* th : tg.tasks) {
     if (t.tid && th != r.task) continue;

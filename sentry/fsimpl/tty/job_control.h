@@ -50,6 +50,8 @@ class JobControl {
   pid_t session = 0;
   // Foreground process group (0: none yet; TIOCSPGRP).
   pid_t foreground_pgid = 0;
+  // The terminal's device number, for /proc/PID/stat's tty_nr (0: none).
+  dev_t device = 0;
   const bool lenient;
 
   // Opens this terminal again, as /dev/tty does for its controlling
