@@ -25,6 +25,28 @@ Result<Pty> OpenPty() {
   return pty;
 }
 
+std::optional<SavedTerminal> SavedTerminal::Save(int fd) {
+  termios t;
+  if (::tcgetattr(fd, &t) != 0) return std::nullopt;
+  return SavedTerminal(fd, t);
+}
+
+SavedTerminal::~SavedTerminal() {
+  // TCSADRAIN: what the container wrote reaches the screen in the mode it
+  // was written for. A hung-up terminal fails; nothing to restore then.
+  if (fd_ >= 0) (void)::tcsetattr(fd_, TCSADRAIN, &saved_);
+}
+
+SavedTerminal& SavedTerminal::operator=(SavedTerminal&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) (void)::tcsetattr(fd_, TCSADRAIN, &saved_);
+    fd_ = o.fd_;
+    saved_ = o.saved_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
 Result<UniqueFd> ConnectUnix(const std::string& path, int type) {
   UniqueFd sock(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
   if (!sock) return HostError("socket");

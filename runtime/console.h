@@ -3,6 +3,9 @@
 // shared/design/oci-clients.md §5.6).
 #pragma once
 
+#include <termios.h>
+
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -26,6 +29,26 @@ Result<Pty> OpenPty();
 // has exited. Paths longer than sun_path are reached through
 // /proc/self/fd/N of their directory.
 Result<void> SendConsoleFd(const std::string& path, int fd);
+
+// The settings of the user's terminal, put back when this is destroyed.
+// With process.terminal and no --console-socket (`run -t`, `exec -t`), the
+// sentry's console relay makes the runtime's own terminal raw and restores
+// it when the container ends, but a killed sentry restores nothing; runc's
+// run and exec likewise put the terminal back on their way out.
+class SavedTerminal {
+ public:
+  // nullopt when `fd` is not a terminal.
+  static std::optional<SavedTerminal> Save(int fd);
+  SavedTerminal(SavedTerminal&& o) noexcept : fd_(o.fd_), saved_(o.saved_) { o.fd_ = -1; }
+  // Restores what this held, then holds what `o` held.
+  SavedTerminal& operator=(SavedTerminal&& o) noexcept;
+  ~SavedTerminal();
+
+ private:
+  SavedTerminal(int fd, const termios& saved) : fd_(fd), saved_(saved) {}
+  int fd_;
+  termios saved_;
+};
 
 // Connects a unix stream socket to `path` (see above for long paths).
 Result<UniqueFd> ConnectUnix(const std::string& path, int type);

@@ -206,6 +206,7 @@ int ExecMain(Invocation& inv) {
   control::ExecStdio stdio;
   stdio.preserved = *preserved;
   std::optional<Pty> pty;
+  std::optional<SavedTerminal> saved_terminal;  // restored when this returns
   if (terminal) {
     if (!f.console_socket.empty()) {
       auto p = OpenPty();
@@ -214,6 +215,7 @@ int ExecMain(Invocation& inv) {
       stdio.tty = pty->replica.get();
     } else if (::isatty(0)) {
       stdio.tty = 0;
+      saved_terminal = SavedTerminal::Save(0);
     } else {
       return Fail(inv.flags, Error{ENOTTY, "exec --tty: there is no --console-socket and stdin "
                                            "is not a terminal"});

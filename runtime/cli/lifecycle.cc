@@ -164,6 +164,7 @@ Result<Container> CreateContainer(const GlobalFlags& flags, const CreateOptions&
 
   // Declared before `undo`, whose actions use them.
   Container c;
+  if (bundle.spec.process.terminal && console_socket.empty()) c.saved_terminal = SavedTerminal::Save(0);
   Cgroups cgroups;
   std::optional<Pty> pty;
   Undo undo;

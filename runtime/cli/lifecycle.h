@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "oci/spec.h"
 #include "runtime/cgroup.h"
+#include "runtime/console.h"
 #include "runtime/flags.h"
 #include "runtime/sandbox.h"
 #include "runtime/state.h"
@@ -32,6 +33,9 @@ struct CreateOptions {
 };
 
 struct Container {
+  // `run -t` without --console-socket: the user's terminal as it was, put
+  // back last (after the sandbox below is gone).
+  std::optional<SavedTerminal> saved_terminal;
   ContainerDir dir;  // locked
   State state;
   oci::Hooks hooks;

@@ -180,6 +180,19 @@ t_sentry_killed() {
   expect_stdout_lacks not-killed
 }
 
+# `run -t` on the user's terminal (no --console-socket): the sentry's relay
+# makes that terminal raw; when the sentry is killed, the runtime puts the
+# terminal back as it was.
+t_sentry_killed_terminal() {
+  config '.process.terminal = true' -- sh -c 'echo ready; sleep 30; echo not-killed'
+  timeout -k 5 "$TIMEOUT" python3 "$REPO/tests/integration/killedtty.py" "$PID_FILE" \
+    "$BULWARK" --root "$STATE_ROOT" run --bundle "$CASE_DIR" --pid-file "$PID_FILE" "$ID" \
+    >"$OUT" 2>"$ERR"
+  RC=$?
+  expect_rc 0
+  expect_stdout "terminal restored; runtime exit status 137"
+}
+
 t_pid_file() {
   sandbox -- true
   expect_rc 0
@@ -654,6 +667,7 @@ t_lifecycle_terminal_pty() {
   local script
   script=$(cat <<'EOF'
 tty; test -t 0 && echo is-tty
+set -- $(cat /proc/self/stat); echo "ttynr $7 fg-$([ "$8" = "$5" ] && echo own-group)"
 echo "size $(stty size)"
 trap 'echo "winch $(stty size)"; W=1' WINCH
 echo ready
@@ -666,7 +680,7 @@ EOF
 )
   ARGS=(sh -c "$script")
   local steps='[["winsize",30,100],["expect","/dev/pts/0\r\n"],["expect","is-tty"],
-    ["expect","size 30 100"],["expect","ready"],["winsize",40,120],["expect","winch 40 120"],
+    ["expect","ttynr 34816 fg-own-group"],["expect","size 30 100"],["expect","ready"],["winsize",40,120],["expect","winch 40 120"],
     ["send","abc\r"],["expect","abc\r\n"],["expect","got-abc"],["expect","sleeping"],
     ["pause",1],["send","\u0003"],["expect","^C"],["expect","int-trapped"],["expect","after-130"]]'
   tty_driver init "$steps"
@@ -765,7 +779,7 @@ t_lifecycle_features() {
 CASES=(
   echo ls-root cat-passwd pipe exit-code killed-child fork-loop uname-release
   stdin-stdout-stderr write-root-overlay write-root-readonly overlay-none-writes-image
-  proc-self-status ls-proc trap-signal forward-sigterm sentry-killed pid-file debug-log strace
+  proc-self-status ls-proc trap-signal forward-sigterm sentry-killed sentry-killed-terminal pid-file debug-log strace
   escape-relative-symlink escape-absolute-symlink escape-proc-root escape-proc-cwd
   error-missing-config error-config-not-json error-args-wrong-type error-missing-rootfs
   error-missing-bundle error-invalid-id error-duplicate-id error-unknown-flag error-network
