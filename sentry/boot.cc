@@ -141,15 +141,24 @@ Result<void> EnterEmptyRoot() {
 }
 
 // Drops every capability and sets no_new_privs: the sentry needs none to
-// trace its own children and use the fds it already holds.
-Result<void> DropPrivileges() {
+// trace its own children and use the fds it already holds. With host
+// networking it keeps CAP_NET_BIND_SERVICE, so that the application can
+// bind ports below ip_unprivileged_port_start when its own capabilities
+// allow (socket_hostinet.cc checks them).
+Result<void> DropPrivileges(bool keep_net_bind_service) {
   for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+    if (keep_net_bind_service && cap == CAP_NET_BIND_SERVICE) continue;
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
       return HostError("drop capability from the bounding set");
   }
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
     return HostError("clear ambient capabilities");
   cap_t caps = cap_init();
+  if (keep_net_bind_service) {
+    cap_value_t keep = CAP_NET_BIND_SERVICE;
+    cap_set_flag(caps, CAP_PERMITTED, 1, &keep, CAP_SET);
+    cap_set_flag(caps, CAP_EFFECTIVE, 1, &keep, CAP_SET);
+  }
   int rc = cap_set_proc(caps);
   cap_free(caps);
   if (rc != 0) return HostError("drop capabilities");
@@ -280,9 +289,11 @@ int BootMain(int argc, char** argv) {
   if (opts.network == "host") {
     if (auto r = fsimpl::socket::BringUpLoopback(); !r)
       Fail(std::string("host network: set lo up: ") + ErrnoName(r.error()));
+    fsimpl::socket::ReadUnprivilegedPortStart();
   }
   if (auto r = EnterEmptyRoot(); !r) Fail("confine sentry: " + r.error().message);
-  if (auto r = DropPrivileges(); !r) Fail("confine sentry: " + r.error().message);
+  if (auto r = DropPrivileges(opts.network == "host"); !r)
+    Fail("confine sentry: " + r.error().message);
   if (auto r = InstallSeccomp(opts); !r) Fail("confine sentry: seccomp: " + r.error().message);
   std::thread(WatchGofer, gofer_watch).detach();
 

@@ -2,6 +2,7 @@
 // syscalls: socket bind listen accept accept4 connect sendto recvfrom sendmsg recvmsg shutdown getsockname getpeername setsockopt getsockopt ioctl readv writev
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,6 +84,35 @@ TEST(InetSocket, BindSamePortIsEADDRINUSE) {
   FileDescriptor s(socket(AF_INET, SOCK_STREAM, 0));
   EXPECT_THAT(bind(s.get(), reinterpret_cast<sockaddr*>(&l.addr), sizeof l.addr),
               SyscallFailsWithErrno(EADDRINUSE));
+}
+
+// inet_bind_sk(): a port below net.ipv4.ip_unprivileged_port_start (1024
+// unless changed) needs CAP_NET_BIND_SERVICE. Root has it; a process that
+// dropped it from its effective set gets EACCES (port 0 is still fine).
+TEST(InetSocket, LowPortNeedsNetBindService) {
+  FileDescriptor s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(s.valid());
+  int bound = -1;
+  for (int port = 1023; port >= 900 && bound < 0; --port) {
+    sockaddr_in a = Loopback(static_cast<uint16_t>(port));
+    if (bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) bound = port;
+    else ASSERT_EQ(errno, EADDRINUSE) << "port " << port << ": " << strerror(errno);
+  }
+  ASSERT_GE(bound, 0) << "no free port in 900..1023";
+  int status = RunInChild([] {
+    __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2];
+    CHILD_CHECK(syscall(SYS_capget, &hdr, data) == 0);
+    data[0].effective &= ~(1u << CAP_NET_BIND_SERVICE);
+    CHILD_CHECK(syscall(SYS_capset, &hdr, data) == 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHILD_CHECK(fd >= 0);
+    sockaddr_in low = Loopback(1000);
+    CHILD_CHECK(bind(fd, reinterpret_cast<sockaddr*>(&low), sizeof low) == -1 && errno == EACCES);
+    sockaddr_in any = Loopback(0);
+    CHILD_CHECK(bind(fd, reinterpret_cast<sockaddr*>(&any), sizeof any) == 0);
+  });
+  EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
 }
 
 TEST(InetSocket, ReuseaddrOption) {

@@ -143,6 +143,20 @@ void EnableHostNetwork(std::shared_ptr<host::Notifier> notifier) {
 
 bool HostNetworkEnabled() { return g_notifier != nullptr; }
 
+namespace {
+int g_unprivileged_port_start = 1024;
+}  // namespace
+
+void ReadUnprivilegedPortStart() {
+  UniqueFd fd(::open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_RDONLY | O_CLOEXEC));
+  char buf[16] = {};
+  if (fd && ::read(fd.get(), buf, sizeof(buf) - 1) > 0) g_unprivileged_port_start = atoi(buf);
+}
+
+bool PortNeedsBindService(uint16_t port) {
+  return port != 0 && port < g_unprivileged_port_start;
+}
+
 SysResult<void> BringUpLoopback() {
   UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!s) return Err(HostErrno());

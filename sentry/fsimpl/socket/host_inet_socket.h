@@ -19,10 +19,10 @@
 // host_inet_socket.cc's allow-list reach the host (others ENOPROTOOPT,
 // logged once each); no control messages (SCM_*, IP_PKTINFO, timestamps)
 // in either direction; the interface ioctls still describe only `lo`;
-// /proc/net/{tcp,udp} list only the loopback sockets (none of these); ports
-// below 1024 can be bound only if the host's
-// net.ipv4.ip_unprivileged_port_start allows it (the sentry holds no
-// capabilities).
+// /proc/net/{tcp,udp} list only the loopback sockets (none of these).
+// Ports below the namespace's net.ipv4.ip_unprivileged_port_start: the
+// sentry keeps CAP_NET_BIND_SERVICE in host mode (its only capability) and
+// checks the application's own, as inet_bind_sk() does.
 //
 // Guarded by the kernel lock, except the host fd itself, which the data
 // calls use with the lock released.
@@ -47,6 +47,12 @@ bool HostNetworkEnabled();
 // down; runc brings it up for a new namespace too). Needs CAP_NET_ADMIN:
 // call at boot before the capabilities are dropped. No-op if already up.
 SysResult<void> BringUpLoopback();
+// Reads the namespace's net.ipv4.ip_unprivileged_port_start (default 1024
+// if unreadable). Call at boot, before the sentry's root is emptied.
+void ReadUnprivilegedPortStart();
+// Whether binding `port` needs CAP_NET_BIND_SERVICE
+// (inet_port_requires_bind_service()).
+bool PortNeedsBindService(uint16_t port);
 
 class HostInetSocket : public InetSocket {
  public:

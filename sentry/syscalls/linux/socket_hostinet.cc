@@ -1,9 +1,13 @@
 #include "sentry/syscalls/linux/socket_hostinet.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 
 #include "sentry/syscalls/linux/fs_util.h"
 #include "sentry/syscalls/linux/socket_util.h"
@@ -19,6 +23,21 @@ HostInetSocket* AsHostInet(fsimpl::socket::InetSocket& s) {
 
 SysResult<void> HostInetBind(Task& t, HostInetSocket& s, UserPtr<uint8_t> addr, int addrlen) {
   std::vector<uint8_t> raw = TRY(CopyInAddr(t, addr, addrlen));
+  // inet_bind_sk()'s privilege check, for the application's capabilities
+  // (the host checks only the sentry's). Deliberate difference: it comes
+  // before the host's address checks, so an unprivileged bind of a low port
+  // on a non-local address is EACCES here, EADDRNOTAVAIL on Linux.
+  sa_family_t family = AF_UNSPEC;
+  uint16_t port = 0;
+  size_t min_len = s.family() == AF_INET ? sizeof(sockaddr_in) : offsetof(sockaddr_in6, sin6_scope_id);
+  if (raw.size() >= min_len) {
+    memcpy(&family, raw.data(), sizeof(family));
+    memcpy(&port, raw.data() + offsetof(sockaddr_in, sin_port), sizeof(port));
+  }
+  if ((family == s.family() || family == AF_UNSPEC) &&
+      fsimpl::socket::PortNeedsBindService(ntohs(port)) &&
+      !t.creds().HasCap(CAP_NET_BIND_SERVICE))
+    return Err(Errno::kEACCES);
   return s.HostBind(raw);
 }
 
