@@ -19,6 +19,7 @@
 #include "sentry/kernel/credentials.h"
 #include "sentry/kernel/fd_table.h"
 #include "sentry/kernel/fs_context.h"
+#include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/signals.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/kernel/user_ptr.h"
@@ -133,6 +134,7 @@ class Task {
   std::string comm;  // PR_SET_NAME, 15 bytes max
   int pdeathsig = 0;          // PR_SET_PDEATHSIG; cleared in fork children
   bool no_new_privs = false;  // PR_SET_NO_NEW_PRIVS; inherited, kept across exec
+  SeccompState seccomp;       // seccomp(2); inherited, kept across exec
   // sched_setaffinity mask, bit n = CPU n; empty = every CPU. Inherited.
   std::vector<uint64_t> cpu_affinity;
   // This thread is leaving its run loop: exit(2), or killed by execve's

@@ -136,8 +136,9 @@ std::string FormatStatus(const StatusFields& f) {
           f.sig_pending, f.shd_pending, f.sig_blocked, f.sig_ignored, f.sig_caught);
   Appendf(out, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\nCapAmb:\t%016lx\n",
           f.cap_inh, f.cap_prm, f.cap_eff, f.cap_bnd, f.cap_amb);
+  Appendf(out, "NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n", f.no_new_privs ? 1 : 0,
+          f.seccomp_mode, f.seccomp_filters);
   out +=
-      "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
       "Speculation_Store_Bypass:\tthread vulnerable\n"
       "SpeculationIndirectBranch:\tconditional enabled\n";
   Appendf(out, "Cpus_allowed:\t%s\nCpus_allowed_list:\t%s\n", CpuMask(f.ncpus).c_str(),

@@ -72,6 +72,8 @@ struct StatusFields {
   uint64_t sigq_queued = 0, sigq_limit = 0;
   uint64_t sig_pending = 0, shd_pending = 0, sig_blocked = 0, sig_ignored = 0, sig_caught = 0;
   uint64_t cap_inh = 0, cap_prm = 0, cap_eff = 0, cap_bnd = 0, cap_amb = 0;
+  bool no_new_privs = false;
+  int seccomp_mode = 0, seccomp_filters = 0;
   int ncpus = 1;
 };
 std::string FormatStatus(const StatusFields& f);

@@ -146,6 +146,10 @@ StatusFields BuildStatus(ProcFs& fs, const Resolved& r, Target t, const Task& re
     f.cap_eff = c.cap_effective;
     f.cap_bnd = c.cap_bounding;
     f.cap_amb = c.cap_ambient;
+    f.no_new_privs = task->no_new_privs;
+    f.seccomp_mode = task->seccomp.mode;
+    for (const kernel::SeccompFilter* s = task->seccomp.filter.get(); s; s = s->prev.get())
+      ++f.seccomp_filters;
     f.sig_pending = task->pending.set;
     f.sigq_queued += task->pending.queue.size();
     f.sig_blocked = task->sigmask;

@@ -114,6 +114,7 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   child->sigmask = t.sigmask;
   child->comm = t.comm;
   child->no_new_privs = t.no_new_privs;
+  child->seccomp = t.seccomp;  // copy_seccomp()
   child->cpu_affinity = t.cpu_affinity;  // pdeathsig starts cleared
   InheritSchedState(t, *child);
   child->nsproxy = t.nsproxy;

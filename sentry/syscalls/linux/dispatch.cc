@@ -119,7 +119,9 @@ void Dispatch(Task& t) {
   if (strace && info.format) info.format(t, args, before);
 
   int64_t ret;
-  if (info.invoke != nullptr) {
+  if (t.seccomp.mode != SECCOMP_MODE_DISABLED && SeccompDenies(t, args, &ret)) {
+    // Decided by the task's seccomp filters; the call does not run.
+  } else if (info.invoke != nullptr) {
     auto result = info.invoke(t, args);
     if (result) {
       ret = static_cast<int64_t>(*result);

@@ -23,6 +23,7 @@
 #include "sentry/syscalls/linux/sys_read_write.h"
 #include "sentry/syscalls/linux/sys_rlimit.h"
 #include "sentry/syscalls/linux/sys_sched.h"
+#include "sentry/syscalls/linux/sys_seccomp.h"
 #include "sentry/syscalls/linux/sys_signal.h"
 #include "sentry/syscalls/linux/sys_socket.h"
 #include "sentry/syscalls/linux/sys_splice.h"

@@ -8,6 +8,7 @@
 
 #include "sentry/kernel/thread_group.h"
 #include "sentry/syscalls/linux/sys_prctl.h"
+#include "sentry/syscalls/linux/sys_seccomp.h"
 
 namespace bulwark::syscalls {
 
@@ -67,8 +68,10 @@ SysResult<int> sys_prctl(Task& t, int option, uint64_t arg2, uint64_t arg3, uint
       return 0;
     }
     case PR_GET_SECCOMP:
-      // seccomp(2) is not implemented, so no task is ever in a seccomp mode.
-      return 0;
+      // In strict mode prctl is itself refused (SIGKILL) before this.
+      return t.seccomp.mode;
+    case PR_SET_SECCOMP:
+      return static_cast<int>(TRY(SetSeccompModeFromPrctl(t, arg2, UserPtr<sock_fprog>{arg3})));
     case PR_CAPBSET_READ:
       if (!ValidCap(arg2)) return Err(Errno::kEINVAL);
       return (c.cap_bounding >> arg2) & 1;
