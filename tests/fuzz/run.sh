@@ -22,7 +22,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${1:-20}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_oci_spec fuzz_elf fuzz_gofer_server fuzz_syscall_args)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_oci_spec fuzz_elf fuzz_gofer_server fuzz_seccomp_bpf fuzz_syscall_args)
 BUILD=$REPO/build-fuzz
 WORK=$REPO/tests/.work/fuzz
 
