@@ -1,5 +1,7 @@
 #include "sentry/kernel/exec.h"
 
+#include <sys/personality.h>
+
 #include "base/log.h"
 #include "sentry/kernel/rusage.h"
 #include "sentry/kernel/task_internal.h"
@@ -67,6 +69,8 @@ SysResult<void> Exec(Task& t, const vfs::ResolveContext& ctx, const std::string&
   t.tg().handlers->Flush();
   t.altstack = stack_t{nullptr, SS_DISABLE, 0};
   t.creds().keep_caps = false;  // prctl(2): cleared on execve
+  // SET_PERSONALITY(): a 64-bit image never keeps READ_IMPLIES_EXEC.
+  t.personality &= ~static_cast<uint32_t>(READ_IMPLIES_EXEC);
   t.tg().exe = img.exe;
   t.tg().exe_deny = img.exe_deny;
   size_t slash = path.rfind('/');

@@ -135,6 +135,8 @@ class Task {
   int pdeathsig = 0;          // PR_SET_PDEATHSIG; cleared in fork children
   bool no_new_privs = false;  // PR_SET_NO_NEW_PRIVS; inherited, kept across exec
   SeccompState seccomp;       // seccomp(2); inherited, kept across exec
+  // personality(2); inherited, kept across exec but for READ_IMPLIES_EXEC.
+  uint32_t personality = 0;  // PER_LINUX
   // sched_setaffinity mask, bit n = CPU n; empty = every CPU. Inherited.
   std::vector<uint64_t> cpu_affinity;
   // This thread is leaving its run loop: exit(2), or killed by execve's

@@ -1,6 +1,7 @@
 #include "sentry/loader/image.h"
 
 #include <sys/mman.h>
+#include <sys/random.h>
 
 #include <algorithm>
 #include <vector>
@@ -46,12 +47,34 @@ SysResult<void> Fill(mm::MemoryManager& mm, uint64_t addr, uint64_t off, uint64_
 
 }  // namespace
 
-Layout ChooseLayout(uint64_t max_user_address, uint64_t stack_rlimit) {
+LayoutRandom DrawLayoutRandom() {
+  uint64_t r[4] = {};
+  // getrandom(2) of 32 bytes does not fail once the pool is ready; zeros
+  // (no randomization) if it somehow does.
+  if (getrandom(r, sizeof(r), 0) != static_cast<ssize_t>(sizeof(r))) return {};
+  constexpr uint64_t kMmapRandomPages = (uint64_t{1} << 28) - 1;  // mmap_rnd_bits
+  LayoutRandom out;
+  out.stack = (r[0] & 0x3fffff) << 12;
+  out.mmap = (r[1] & kMmapRandomPages) << 12;
+  out.dyn_exec = (r[2] & kMmapRandomPages) << 12;
+  out.brk = (r[3] % (32 * kMiB / kPageSize)) * kPageSize;
+  return out;
+}
+
+Layout ChooseLayout(uint64_t max_user_address, uint64_t stack_rlimit, const LayoutRandom* rnd) {
   Layout l;
   uint64_t top = std::min(max_user_address, kTaskSize);
-  l.stack_top = (top & ~(kMiB - 1)) - kMiB;
+  uint64_t unrandomized_top = (top & ~(kMiB - 1)) - kMiB;
   l.stack_size = std::clamp(PageUp(std::min(stack_rlimit, kMaxStack)), kMinStack, kMaxStack);
-  l.mmap_base = l.stack_top - std::max(kMinMmapGap, l.stack_size + kMiB);
+  // mmap_base(): the gap below the stack also covers the stack's largest
+  // random offset, so that no draw makes the two areas meet.
+  uint64_t gap = std::max(kMinMmapGap, l.stack_size + kMiB + (rnd ? kStackRandomMax : 0));
+  l.stack_top = unrandomized_top - (rnd ? rnd->stack : 0);
+  l.mmap_base = unrandomized_top - gap - (rnd ? rnd->mmap : 0);
+  if (rnd) {
+    l.dyn_exec_base = kDynExecBase + rnd->dyn_exec;
+    l.brk_offset = rnd->brk;
+  }
   return l;
 }
 

@@ -19,19 +19,37 @@ namespace bulwark::loader {
 // p_align.
 constexpr uint64_t kDynExecBase = 0x555555554aaa;
 
-// The address-space layout of a new program (no randomization):
+// Address-space randomization (Linux's randomize_va_space = 2 on x86-64):
+// page-aligned offsets drawn for each execve unless the process's
+// personality has ADDR_NO_RANDOMIZE.
+//   stack:    [0, 16 GiB) below the top (STACK_RND_MASK 0x3fffff pages)
+//   mmap:     [0, 1 TiB) below the mmap base (mmap_rnd_bits 28)
+//   dyn_exec: [0, 1 TiB) above ELF_ET_DYN_BASE for PIEs
+//   brk:      [0, 32 MiB) above the end of the image (arch_randomize_brk)
+struct LayoutRandom {
+  uint64_t stack = 0, mmap = 0, dyn_exec = 0, brk = 0;
+};
+inline constexpr uint64_t kStackRandomMax = uint64_t{0x3fffff} << 12;
+LayoutRandom DrawLayoutRandom();
+
+// The address-space layout of a new program:
 //
-//   stack_top = (user top rounded down to 1 MiB) - 1 MiB, where the user
-//               top is min(platform max_user_address, kTaskSize)
+//   stack_top = (user top rounded down to 1 MiB) - 1 MiB - rnd.stack, where
+//               the user top is min(platform max_user_address, kTaskSize)
 //   stack     = [stack_top - stack_size, stack_top), growsdown;
 //               stack_size = RLIMIT_STACK clamped to [256 KiB, 1 GiB]
-//   mmap_base = stack_top - max(128 MiB, stack_size + 1 MiB guard), the
-//               top of the top-down mmap area (interpreter, libraries)
-//   PIE at ~0x555555554000, ET_EXEC where linked, heap after the image.
+//   mmap_base = unrandomized stack_top - max(128 MiB, stack_size + 1 MiB
+//               guard + the stack's largest random offset) - rnd.mmap:
+//               the top of the top-down mmap area (interpreter, libraries)
+//   PIE at kDynExecBase + rnd.dyn_exec, ET_EXEC where linked, the heap
+//   rnd.brk after the image.
+// Without `rnd` nothing is randomized (and no stack pad is kept).
 struct Layout {
   uint64_t stack_top = 0, stack_size = 0, mmap_base = 0;
+  uint64_t dyn_exec_base = kDynExecBase, brk_offset = 0;
 };
-Layout ChooseLayout(uint64_t max_user_address, uint64_t stack_rlimit);
+Layout ChooseLayout(uint64_t max_user_address, uint64_t stack_rlimit,
+                    const LayoutRandom* rnd = nullptr);
 
 // Name and identity of the mapped file, for /proc/<pid>/maps.
 struct FileIdentity {

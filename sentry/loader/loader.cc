@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/auxv.h>
+#include <sys/personality.h>
 #include <sys/random.h>
 
 #include <array>
+#include <optional>
 #include <cstring>
 
 #include "base/unique_fd.h"
@@ -150,13 +152,16 @@ SysResult<LoadedImage> LoadExecutable(kernel::Task& t, mm::MemoryManager& new_mm
     interp_info = TRY(ParseInterpreter(*interp));
   }
 
-  Layout layout = ChooseLayout(t.kernel().platform().Caps().max_user_address, stack_limit);
+  std::optional<LayoutRandom> rnd;
+  if (!(t.personality & ADDR_NO_RANDOMIZE)) rnd = DrawLayoutRandom();
+  Layout layout = ChooseLayout(t.kernel().platform().Caps().max_user_address, stack_limit,
+                               rnd ? &*rnd : nullptr);
   new_mm.mmap_base = layout.mmap_base;
   // The stack first, so that an image overlapping it fails (EEXIST) as in
   // Linux rather than replacing it.
   TRY(MapStack(new_mm, layout, info.exec_stack));
   MappedElf main_image = TRY(MapElf(new_mm, info, exe.reader,
-                                    info.interp ? std::optional(kDynExecBase) : std::nullopt,
+                                    info.interp ? std::optional(layout.dyn_exec_base) : std::nullopt,
                                     IdentityOf(t, *exe.file)));
   MappedElf interp_image;
   if (interp)
@@ -199,7 +204,7 @@ SysResult<LoadedImage> LoadExecutable(kernel::Task& t, mm::MemoryManager& new_mm
   StackImage stack = BuildStack(in, layout.stack_top);
   TRY(WriteStack(new_mm, layout, stack));
 
-  new_mm.SetBrkBase(main_image.brk);
+  new_mm.SetBrkBase(main_image.brk + layout.brk_offset);
   new_mm.start_code = main_image.start_code;
   new_mm.end_code = main_image.end_code;
   new_mm.start_data = main_image.start_data;

@@ -115,6 +115,7 @@ SysResult<pid_t> DoClone(Task& t, const CloneRequest& req) {
   child->comm = t.comm;
   child->no_new_privs = t.no_new_privs;
   child->seccomp = t.seccomp;  // copy_seccomp()
+  child->personality = t.personality;
   child->cpu_affinity = t.cpu_affinity;  // pdeathsig starts cleared
   InheritSchedState(t, *child);
   child->nsproxy = t.nsproxy;

@@ -1,4 +1,5 @@
 // System information syscalls.
+#include <sys/personality.h>
 #include <linux/capability.h>
 #include <sys/random.h>
 
@@ -50,7 +51,8 @@ SysResult<void> sys_uname(Task& t, UserPtr<struct utsname> buf) {
   SetField(u.nodename, kernel::HostnameOf(t));
   SetField(u.release, kernel::kUnameRelease);
   SetField(u.version, kernel::kUnameVersion);
-  SetField(u.machine, "x86_64");
+  // override_architecture(): a PER_LINUX32 process (linux32(1)) sees i686.
+  SetField(u.machine, (t.personality & PER_MASK) == PER_LINUX32 ? "i686" : "x86_64");
   SetField(u.domainname, kernel::DomainnameOf(t));
   return t.CopyOut(buf, u);
 }

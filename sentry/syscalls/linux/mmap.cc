@@ -1,4 +1,5 @@
 // Memory mapping syscalls (mmap(2), mprotect(2), mremap(2), brk(2), ...).
+#include <sys/personality.h>
 #include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -55,6 +56,8 @@ SysResult<uint64_t> sys_mmap(Task& t, uint64_t addr, uint64_t len, int prot, int
   mm::MapRequest req;
   req.addr = addr;
   req.len = len;
+  // do_mmap(): READ_IMPLIES_EXEC makes readable mappings executable.
+  if ((prot & PROT_READ) && (t.personality & READ_IMPLIES_EXEC)) prot |= PROT_EXEC;
   req.prot = prot & kProtMask;
   req.fixed = (flags & MAP_FIXED) != 0;
   req.fixed_noreplace = (flags & MAP_FIXED_NOREPLACE) != 0 && !req.fixed;
@@ -141,6 +144,7 @@ SysResult<void> sys_munmap(Task& t, uint64_t addr, uint64_t len) { return t.mm()
 
 SysResult<void> sys_mprotect(Task& t, uint64_t addr, uint64_t len, int prot) {
   if (prot & ~(kProtMask | PROT_GROWSDOWN | PROT_GROWSUP)) return Err(Errno::kEINVAL);
+  if ((prot & PROT_READ) && (t.personality & READ_IMPLIES_EXEC)) prot |= PROT_EXEC;
   return t.mm().Protect(addr, len, prot & kProtMask);
 }
 

@@ -1,4 +1,4 @@
-// prctl(2) and arch_prctl(2).
+// prctl(2), arch_prctl(2) and personality(2).
 #include <asm/prctl.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -133,6 +133,15 @@ SysResult<int> sys_arch_prctl(Task& t, int code, uint64_t addr) {
     default:
       return Err(Errno::kEINVAL);
   }
+}
+
+// ksys_personality(): 0xffffffff only queries; any other value is taken
+// as is (Linux has had no execution domains to check since 4.1). Returns
+// the previous persona.
+SysResult<uint64_t> sys_personality(Task& t, uint32_t persona) {
+  uint32_t old = t.personality;
+  if (persona != 0xffffffff) t.personality = persona;
+  return old;
 }
 
 }  // namespace bulwark::syscalls
