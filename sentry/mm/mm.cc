@@ -172,6 +172,7 @@ SysResult<uint64_t> MemoryManager::Map(const MapRequest& req) {
   v.shared = req.shared;
   v.file_pages = req.backing && !req.shared;
   v.maywrite = req.maywrite;
+  v.mayexec = req.mayexec;
   v.growsdown = req.growsdown;
   v.name = req.name;
   v.file_offset = req.file_offset;
@@ -190,24 +191,29 @@ SysResult<void> MemoryManager::Unmap(uint64_t addr, uint64_t len) {
   return {};
 }
 
-SysResult<void> MemoryManager::Protect(uint64_t addr, uint64_t len, int prot) {
+SysResult<void> MemoryManager::Protect(uint64_t addr, uint64_t len, int prot,
+                                       bool read_implies_exec) {
+  auto prot_of = [&](const Vma& v) {
+    return read_implies_exec && (prot & PROT_READ) && v.mayexec ? prot | PROT_EXEC : prot;
+  };
   if (addr % kPageSize != 0) return Err(Errno::kEINVAL);
   uint64_t end = addr + PageUp(len);
   if (end < addr) return Err(Errno::kENOMEM);
   if (end == addr) return {};
-  // The whole range must be mapped (mprotect(2): ENOMEM), and writable
-  // where PROT_WRITE is asked for (EACCES).
+  // The whole range must be mapped (mprotect(2): ENOMEM), and writable or
+  // executable where PROT_WRITE or PROT_EXEC is asked for (EACCES).
   for (uint64_t a = addr; a < end;) {
     const Vma* v = FindVma(a);
     if (v == nullptr) return Err(Errno::kENOMEM);
     if ((prot & PROT_WRITE) && !v->maywrite) return Err(Errno::kEACCES);
+    if ((prot & PROT_EXEC) && !v->mayexec) return Err(Errno::kEACCES);
     a = v->end;
   }
   SplitAt(addr);
   SplitAt(end);
   for (auto it = vmas_.lower_bound(addr); it != vmas_.end() && it->first < end; ++it) {
     Vma& v = it->second;
-    v.prot = prot;
+    v.prot = prot_of(v);
     if (v.file_pages && (prot & PROT_WRITE)) {
       // Eager copy-on-write: the VMA gets its own pages, mapped anew.
       TRY(CopyOnWrite(v));
@@ -217,7 +223,7 @@ SysResult<void> MemoryManager::Protect(uint64_t addr, uint64_t len, int prot) {
     // Only the pages within the file are mapped in the platform.
     uint64_t valid = v.ValidEnd();
     if (as_ && valid > v.start) {
-      auto r = as_->Protect(v.start, valid - v.start, prot);
+      auto r = as_->Protect(v.start, valid - v.start, v.prot);
       if (!r) return Err(r.error());
     }
   }
@@ -324,6 +330,7 @@ SysResult<uint64_t> MemoryManager::Remap(uint64_t old_addr, uint64_t old_len, ui
       r.fixed = true;
       r.shared = v->shared;
       r.maywrite = v->maywrite;
+      r.mayexec = v->mayexec;
       r.name = v->name;
       // A shared mapping of a file's memory (memfs/shmem.h) keeps mapping
       // that memory when its range is long enough.
@@ -357,6 +364,7 @@ SysResult<uint64_t> MemoryManager::Remap(uint64_t old_addr, uint64_t old_len, ui
     r.fixed = (flags & MREMAP_FIXED) != 0;
     r.shared = true;
     r.maywrite = old.maywrite;
+    r.mayexec = old.mayexec;
     r.backing = old.backing;
     r.backing_offset = off;
     r.name = old.name;

@@ -50,6 +50,7 @@ struct Vma {
   bool dontfork = false;   // MADV_DONTFORK: absent from a fork child
   bool wipeonfork = false; // MADV_WIPEONFORK: zero-filled in a fork child
   bool maywrite = true;    // VM_MAYWRITE: false for shared maps of read-only fds
+  bool mayexec = true;     // VM_MAYEXEC: false for files of noexec mounts
   // Private and not writable, mapping a page cache's pages (`backing`)
   // rather than a copy: fork shares them; the first write access (mprotect
   // adding PROT_WRITE, WriteForce) copies them first (CopyOnWrite).
@@ -93,6 +94,7 @@ struct MapRequest {
   uint64_t backing_offset = 0;
   // False: mprotect may never add PROT_WRITE (EACCES).
   bool maywrite = true;
+  bool mayexec = true;
   // Private file mappings: the file's size (see Vma::file_size).
   uint64_t file_size = UINT64_MAX;
 };
@@ -108,7 +110,9 @@ class MemoryManager {
   // New anonymous zero-filled mapping; returns its address.
   SysResult<uint64_t> Map(const MapRequest& req);
   SysResult<void> Unmap(uint64_t addr, uint64_t len);
-  SysResult<void> Protect(uint64_t addr, uint64_t len, int prot);
+  // mprotect(2). `read_implies_exec`: the READ_IMPLIES_EXEC personality,
+  // which adds PROT_EXEC to PROT_READ where the mapping may execute.
+  SysResult<void> Protect(uint64_t addr, uint64_t len, int prot, bool read_implies_exec = false);
   // madvise(MADV_DONTFORK/DOFORK/WIPEONFORK/KEEPONFORK) on a range that
   // must be mapped (ENOMEM). WIPEONFORK needs private anonymous memory
   // (EINVAL otherwise).

@@ -1,4 +1,5 @@
 // Memory mapping syscalls (mmap(2), mprotect(2), mremap(2), brk(2), ...).
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <linux/capability.h>
 #include <sys/mman.h>
@@ -56,7 +57,9 @@ SysResult<uint64_t> sys_mmap(Task& t, uint64_t addr, uint64_t len, int prot, int
   mm::MapRequest req;
   req.addr = addr;
   req.len = len;
-  // do_mmap(): READ_IMPLIES_EXEC makes readable mappings executable.
+  // do_mmap(): READ_IMPLIES_EXEC makes readable mappings executable (not
+  // those of files on noexec mounts, below).
+  int asked_prot = prot;
   if ((prot & PROT_READ) && (t.personality & READ_IMPLIES_EXEC)) prot |= PROT_EXEC;
   req.prot = prot & kProtMask;
   req.fixed = (flags & MAP_FIXED) != 0;
@@ -70,6 +73,14 @@ SysResult<uint64_t> sys_mmap(Task& t, uint64_t addr, uint64_t len, int prot, int
     if (req.shared && (prot & PROT_WRITE) && !file->Writable()) return Err(Errno::kEACCES);
     auto st = TRY(file->GetStat());
     if (!S_ISREG(st.mode) && !S_ISCHR(st.mode)) return Err(Errno::kENODEV);
+    if (S_ISREG(st.mode) && file->path().valid() && (file->path().mount->flags() & MS_NOEXEC)) {
+      // do_mmap(): no executable mapping of a file of a noexec mount, and
+      // mprotect cannot add PROT_EXEC later (VM_MAYEXEC clear).
+      if (asked_prot & PROT_EXEC) return Err(Errno::kEPERM);
+      prot &= ~PROT_EXEC;
+      req.prot &= ~PROT_EXEC;
+      req.mayexec = false;
+    }
     if (S_ISREG(st.mode)) {
       req.name = file->path().valid()
                      ? t.kernel().mounts().PathString(file->path(), t.fs().root)
@@ -144,8 +155,7 @@ SysResult<void> sys_munmap(Task& t, uint64_t addr, uint64_t len) { return t.mm()
 
 SysResult<void> sys_mprotect(Task& t, uint64_t addr, uint64_t len, int prot) {
   if (prot & ~(kProtMask | PROT_GROWSDOWN | PROT_GROWSUP)) return Err(Errno::kEINVAL);
-  if ((prot & PROT_READ) && (t.personality & READ_IMPLIES_EXEC)) prot |= PROT_EXEC;
-  return t.mm().Protect(addr, len, prot & kProtMask);
+  return t.mm().Protect(addr, len, prot & kProtMask, t.personality & READ_IMPLIES_EXEC);
 }
 
 SysResult<uint64_t> sys_mremap(Task& t, uint64_t old_addr, uint64_t old_len, uint64_t new_len,
