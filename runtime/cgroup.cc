@@ -1,11 +1,15 @@
 #include "runtime/cgroup.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "base/unique_fd.h"
@@ -361,6 +365,64 @@ Result<void> Cgroups::Remove() {
   created_.clear();
   dirs_.clear();
   return result;
+}
+
+namespace {
+
+// memory.events' "oom_kill N", read from offset 0 of `fd`; nullopt if absent.
+std::optional<uint64_t> ReadOomKills(int fd) {
+  char buf[1024];
+  ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+  if (n <= 0) return std::nullopt;
+  std::string_view text(buf, static_cast<size_t>(n));
+  size_t at = text.find("oom_kill ");
+  if (at == std::string_view::npos || (at > 0 && text[at - 1] != '\n')) return std::nullopt;
+  return std::strtoull(buf + at + 9, nullptr, 10);
+}
+
+}  // namespace
+
+std::optional<OomWatcher> OomWatcher::Open(const std::vector<std::string>& dirs) {
+  for (const std::string& dir : dirs) {
+    OomWatcher w;
+    UniqueFd events(::open((dir + "/memory.events").c_str(), O_RDONLY | O_CLOEXEC));
+    if (events) {
+      auto kills = ReadOomKills(events.get());
+      if (!kills) continue;
+      w.v2_ = true;
+      w.v2_seen_ = *kills;
+      w.fd_ = std::move(events);
+      return w;
+    }
+    UniqueFd control(::open((dir + "/memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!control) continue;
+    UniqueFd efd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!efd) return std::nullopt;
+    std::string reg = std::to_string(efd.get()) + " " + std::to_string(control.get());
+    UniqueFd ec(::open((dir + "/cgroup.event_control").c_str(), O_WRONLY | O_CLOEXEC));
+    if (!ec || ::write(ec.get(), reg.data(), reg.size()) != static_cast<ssize_t>(reg.size()))
+      return std::nullopt;
+    // The registration lives as long as the eventfd (the control file may
+    // be closed).
+    w.fd_ = std::move(efd);
+    return w;
+  }
+  return std::nullopt;
+}
+
+short OomWatcher::poll_events() const { return v2_ ? POLLPRI : POLLIN; }
+
+int OomWatcher::Take() {
+  if (v2_) {
+    auto kills = ReadOomKills(fd_.get());
+    if (!kills || *kills <= v2_seen_) return 0;
+    int n = static_cast<int>(*kills - v2_seen_);
+    v2_seen_ = *kills;
+    return n;
+  }
+  uint64_t count = 0;
+  if (::read(fd_.get(), &count, sizeof(count)) != sizeof(count)) return 0;
+  return static_cast<int>(count);
 }
 
 }  // namespace bulwark::runtime

@@ -9,11 +9,13 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "oci/spec.h"
 
 namespace bulwark::runtime {
@@ -79,6 +81,25 @@ class Cgroups {
   std::vector<std::string> dirs_;     // every directory the sandbox joins
   std::vector<std::string> created_;  // the ones made here (incl. parents)
   bool v2_ = false;
+};
+
+// OOM notifications of a container's memory cgroup, for `events`: on v1 an
+// eventfd registered for memory.oom_control through cgroup.event_control,
+// on v2 memory.events, whose "oom_kill" count changes with a POLLPRI.
+class OomWatcher {
+ public:
+  // The watcher of the memory cgroup among `dirs` (State::cgroups);
+  // nullopt if there is none (no memory limit made one).
+  static std::optional<OomWatcher> Open(const std::vector<std::string>& dirs);
+  int fd() const { return fd_.get(); }
+  short poll_events() const;
+  // After fd() polled ready: the number of OOM events since the last call.
+  int Take();
+
+ private:
+  UniqueFd fd_;  // v1: the eventfd; v2: memory.events
+  bool v2_ = false;
+  uint64_t v2_seen_ = 0;  // the last "oom_kill" count read
 };
 
 }  // namespace bulwark::runtime

@@ -1,7 +1,9 @@
 // `bulwark events [--stats] [--interval DURATION] ID`: runc's event stream.
 // --stats prints one "stats" event and exits; otherwise a "stats" event is
-// printed every interval (default 5s) until the container stops. The data
-// comes from the sentry (pids, memory, cpu); OOM events are not reported.
+// printed every interval (default 5s) until the container stops, and an
+// "oom" event whenever the container's memory cgroup had an OOM kill. The
+// stats come from the sentry (pids, memory, cpu).
+#include <poll.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -53,6 +55,33 @@ std::string StatsEvent(const std::string& id, const control::Stats& s) {
   return ev.dump();
 }
 
+// Sleeps for `period`, printing an "oom" event (runc's: type and id only)
+// for each OOM kill `oom` reports meanwhile.
+void WaitReportingOom(const std::string& id, std::optional<OomWatcher>& oom,
+                      std::chrono::milliseconds period) {
+  auto deadline = std::chrono::steady_clock::now() + period;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    if (!oom) {
+      std::this_thread::sleep_for(left);
+      return;
+    }
+    pollfd p{oom->fd(), oom->poll_events(), 0};
+    int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (r > 0 && (p.revents & (POLLIN | POLLPRI | POLLERR))) {
+      for (int n = oom->Take(); n > 0; --n) {
+        nlohmann::ordered_json ev;
+        ev["type"] = "oom";
+        ev["id"] = id;
+        printf("%s\n", ev.dump().c_str());
+      }
+      fflush(stdout);
+    }
+  }
+}
+
 }  // namespace
 
 int EventsMain(Invocation& inv) {
@@ -72,6 +101,7 @@ int EventsMain(Invocation& inv) {
   auto root = AbsolutePath(inv.flags.root);
   if (!root) return Fail(inv.flags, root.error());
   StateRoot states(*root);
+  std::optional<OomWatcher> oom;
   for (bool first = true;; first = false) {
     auto stored = states.Read(*id);
     if (!stored) {
@@ -94,7 +124,8 @@ int EventsMain(Invocation& inv) {
     printf("%s\n", StatsEvent(*id, *st).c_str());
     fflush(stdout);
     if (stats) return 0;
-    std::this_thread::sleep_for(*period);
+    if (first) oom = OomWatcher::Open(s.cgroups);
+    WaitReportingOom(*id, oom, *period);
   }
 }
 

@@ -82,12 +82,16 @@ t_exhaust_rlimit_nproc() {
 }
 
 # memory.limit: the balloon fails (ENOMEM) or the sandbox is OOM-killed;
-# either way `state` says stopped and delete cleans up.
+# either way `state` says stopped and delete cleans up. `events` reports an
+# "oom" event exactly when the memory cgroup counted an OOM kill.
 t_exhaust_memory_balloon() {
   set_filter "$(cgroup_filter '{"memory": {"limit": 67108864}}')"
   ARGS=(/attack balloon 1024)
   lc_create
   expect_rc 0
+  timeout -k 5 "$TIMEOUT" "$BULWARK" --root "$STATE_ROOT" events --interval 1s "$ID" \
+    >"$CASE_DIR/events.out" 2>&1 &
+  local events=$!
   lc start "$ID"
   expect_rc 0
   local i
@@ -97,6 +101,20 @@ t_exhaust_memory_balloon() {
   done
   [ "$(state_field status)" = stopped ] || fail "status $(state_field status) 30 s after start, want stopped"
   NOTES+=("stopped after about $((i / 10)) s")
+  local kills=0 f
+  for f in /sys/fs/cgroup/memory/"$CGROUP_PARENT/$ID"/memory.oom_control \
+    /sys/fs/cgroup/"$CGROUP_PARENT/$ID"/memory.events; do
+    [ -f "$f" ] && kills=$(awk '$1 == "oom_kill" { print $2 }' "$f")
+  done
+  wait "$events"
+  local reported
+  reported=$(grep -c '^{"type":"oom","id":"'"$ID"'"}$' "$CASE_DIR/events.out")
+  NOTES+=("OOM kills in the cgroup: ${kills:-0}; oom events: $reported")
+  if [ "${kills:-0}" -gt 0 ]; then
+    [ "$reported" -ge 1 ] || fail "the cgroup had $kills OOM kills, events printed none: $(head -c 300 "$CASE_DIR/events.out")"
+  else
+    [ "$reported" = 0 ] || fail "events printed an oom event without an OOM kill"
+  fi
   lc delete "$ID"
   expect_rc 0
   check_host
