@@ -292,28 +292,33 @@ TEST(Seccomp, InheritedByForkAndKeptAcrossExec) {
   EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
 }
 
-void* GetppidInThread(void*) {
-  return reinterpret_cast<void*>(syscall(SYS_getppid) == -1 && errno == EPERM ? 1L : 0L);
+// What getppid gives another thread of this process after this one
+// attached a getppid-EPERM filter with `flags`: the thread exists before
+// the filter and calls afterwards. Precondition: no_new_privs.
+enum class Outcome { kSetupFailed, kAllowed, kDenied };
+Outcome OtherThreadAfterFilter(unsigned flags) {
+  static int pipefd[2];
+  if (pipe(pipefd) != 0) return Outcome::kSetupFailed;
+  pthread_t th;
+  auto body = [](void*) -> void* {
+    char c;
+    if (read(pipefd[0], &c, 1) != 1) return nullptr;
+    bool denied = syscall(SYS_getppid) == -1 && errno == EPERM;
+    return reinterpret_cast<void*>(denied ? 2L : 1L);
+  };
+  if (pthread_create(&th, nullptr, body, nullptr) != 0) return Outcome::kSetupFailed;
+  long attached = Install(OnSyscall(SYS_getppid, SECCOMP_RET_ERRNO | EPERM), flags);
+  if (write(pipefd[1], "x", 1) != 1) return Outcome::kSetupFailed;
+  void* result;
+  if (pthread_join(th, &result) != 0 || attached != 0) return Outcome::kSetupFailed;
+  long r = reinterpret_cast<long>(result);
+  return r == 2 ? Outcome::kDenied : r == 1 ? Outcome::kAllowed : Outcome::kSetupFailed;
 }
 
 TEST(Seccomp, TsyncAppliesToOtherThreads) {
   int status = RunInChild([] {
     CHILD_CHECK(SetNoNewPrivs());
-    // A thread started before the filter is attached.
-    static int pipefd[2];
-    CHILD_CHECK(pipe(pipefd) == 0);
-    pthread_t th;
-    auto body = [](void*) -> void* {
-      char c;
-      if (read(pipefd[0], &c, 1) != 1) return nullptr;
-      return GetppidInThread(nullptr);
-    };
-    CHILD_CHECK(pthread_create(&th, nullptr, body, nullptr) == 0);
-    CHILD_CHECK(Install(OnSyscall(SYS_getppid, SECCOMP_RET_ERRNO | EPERM),
-                        SECCOMP_FILTER_FLAG_TSYNC) == 0);
-    CHILD_CHECK(write(pipefd[1], "x", 1) == 1);
-    void* ok;
-    CHILD_CHECK(pthread_join(th, &ok) == 0 && ok != nullptr);
+    CHILD_CHECK(OtherThreadAfterFilter(SECCOMP_FILTER_FLAG_TSYNC) == Outcome::kDenied);
   });
   EXPECT_TRUE(ExitedWith(status, 0)) << DescribeWaitStatus(status);
 }
@@ -321,19 +326,7 @@ TEST(Seccomp, TsyncAppliesToOtherThreads) {
 TEST(Seccomp, WithoutTsyncOtherThreadsAreUnfiltered) {
   int status = RunInChild([] {
     CHILD_CHECK(SetNoNewPrivs());
-    static int pipefd[2];
-    CHILD_CHECK(pipe(pipefd) == 0);
-    pthread_t th;
-    auto body = [](void*) -> void* {
-      char c;
-      if (read(pipefd[0], &c, 1) != 1) return nullptr;
-      return reinterpret_cast<void*>(syscall(SYS_getppid) > 0 ? 1L : 0L);
-    };
-    CHILD_CHECK(pthread_create(&th, nullptr, body, nullptr) == 0);
-    CHILD_CHECK(Install(OnSyscall(SYS_getppid, SECCOMP_RET_ERRNO | EPERM)) == 0);
-    CHILD_CHECK(write(pipefd[1], "x", 1) == 1);
-    void* ok;
-    CHILD_CHECK(pthread_join(th, &ok) == 0 && ok != nullptr);
+    CHILD_CHECK(OtherThreadAfterFilter(0) == Outcome::kAllowed);
     // No other thread has a chain this one does not extend.
     CHILD_CHECK(Install(OnSyscall(SYS_getuid, SECCOMP_RET_ERRNO | EPERM),
                         SECCOMP_FILTER_FLAG_TSYNC) == 0);
