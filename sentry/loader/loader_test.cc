@@ -3,6 +3,7 @@
 #include "sentry/loader/loader.h"
 
 #include <elf.h>
+#include <sys/personality.h>
 #include <sys/mman.h>
 
 #include <cstring>
@@ -167,6 +168,8 @@ TEST_F(LoaderTest, StaticBusybox) {
 
 TEST_F(LoaderTest, DynamicLsWithInterpreter) {
   if (ReadHostFile("/bin/ls").empty()) GTEST_SKIP();
+  // Without randomization (setarch -R) the PIE goes to ELF_ET_DYN_BASE.
+  task_->personality = ADDR_NO_RANDOMIZE;
   auto img = Load("/bin/ls", {"ls"});
   ASSERT_TRUE(img.has_value()) << ErrnoName(img.error());
   uint64_t bias = Aux(AT_PHDR) - 0x40;
@@ -182,6 +185,20 @@ TEST_F(LoaderTest, DynamicLsWithInterpreter) {
   EXPECT_NE(img->entry, Aux(AT_ENTRY));
   EXPECT_EQ(Aux(AT_PHNUM), 13u);
   EXPECT_EQ(Aux(AT_PHENT), 56u);
+}
+
+// With randomization the PIE lands page-aligned within 1 TiB above
+// ELF_ET_DYN_BASE, and the stack below the unrandomized top.
+TEST_F(LoaderTest, RandomizedPieAndStack) {
+  if (ReadHostFile("/bin/ls").empty()) GTEST_SKIP();
+  auto img = Load("/bin/ls", {"ls"});
+  ASSERT_TRUE(img.has_value()) << ErrnoName(img.error());
+  uint64_t bias = Aux(AT_PHDR) - 0x40;
+  EXPECT_GE(bias, 0x555555554000u);
+  EXPECT_LT(bias, 0x555555554000u + (uint64_t{1} << 40));
+  EXPECT_EQ(bias % 4096, 0u);
+  ExpectImage("/bin/ls", bias);
+  EXPECT_GT(mm_->start_stack, mm_->mmap_base);
 }
 
 TEST_F(LoaderTest, EmptyArgvGetsEmptyArgZero) {
