@@ -97,6 +97,11 @@ class Context {
   // after execve or for a fork child's first run). EINVAL for an MXCSR with
   // reserved bits set.
   virtual SysResult<void> SetFpState(const FpState& fp) = 0;
+  // True if this context's host thread has a CPU of its own: the sandbox
+  // has several CPUs and no other context's thread is pinned to this one.
+  // Busy-waiting on this thread for another context's thread then delays
+  // no other task of the sandbox (kernel/spin_wait.h spins only then).
+  virtual bool OwnsCpu() const { return false; }
 };
 
 // A mapping the platform itself puts into every address space, at or above

@@ -30,9 +30,13 @@ Event BadStateEvent() {
 
 }  // namespace
 
-PtraceContext::PtraceContext(uint32_t mxcsr_mask) : mxcsr_mask_(mxcsr_mask) { fp_.Reset(); }
+PtraceContext::PtraceContext(uint32_t mxcsr_mask) : mxcsr_mask_(mxcsr_mask), cpu_(PinnedCpu()) {
+  fp_.Reset();
+  if (cpu_ >= 0) AddCpuUser(cpu_, 1);
+}
 
 PtraceContext::~PtraceContext() {
+  if (cpu_ >= 0) AddCpuUser(cpu_, -1);
   Unbind();
   ReleaseHeld(nullptr);
 }

@@ -37,6 +37,7 @@ class PtraceContext final : public Context {
   void Interrupt() override;
   SysResult<void> GetFpState(FpState& fp) override;
   SysResult<void> SetFpState(const FpState& fp) override;
+  bool OwnsCpu() const override { return cpu_ >= 0 && CpuExclusive(cpu_); }
 
  private:
   // The stub thread to run in `as`, or null if this context cannot run there.
@@ -57,6 +58,7 @@ class PtraceContext final : public Context {
   bool InterruptRequested();
 
   const uint32_t mxcsr_mask_;
+  const int cpu_;  // PinnedCpu() of the creating thread (the one that runs it)
 
   // The current binding. bound_as_/bound_as_id_ identify the address space
   // without dereferencing it (it may have been destroyed since); the stub

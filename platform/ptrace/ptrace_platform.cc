@@ -49,6 +49,9 @@ namespace {
 std::atomic<unsigned> next_cpu{0};
 thread_local bool thread_pinned = false;
 thread_local int pinned_cpu = -1;
+// Contexts per pinned CPU (AddCpuUser), and how many CPUs pinning uses.
+std::atomic<int> cpu_users[CPU_SETSIZE];
+std::atomic<size_t> pin_cpus{0};
 
 std::vector<int> AllowedCpus() {
   std::vector<int> cpus;
@@ -137,12 +140,22 @@ Result<std::unique_ptr<Platform>> NewPtracePlatform(int memory_file_fd) {
   std::vector<int> cpus;
   const char* nopin = std::getenv("BULWARK_PTRACE_NOPIN");
   if (nopin == nullptr || std::strcmp(nopin, "1") != 0) cpus = AllowedCpus();
+  pin_cpus = cpus.size();
   return std::make_unique<PtracePlatform>(memory_file_fd, *page, std::move(cpus));
 }
 
 }  // namespace
 
 int PinnedCpu() { return pinned_cpu; }
+
+void AddCpuUser(int cpu, int delta) {
+  if (cpu >= 0 && cpu < CPU_SETSIZE) cpu_users[cpu].fetch_add(delta, std::memory_order_relaxed);
+}
+
+bool CpuExclusive(int cpu) {
+  return pin_cpus.load(std::memory_order_relaxed) > 1 && cpu >= 0 && cpu < CPU_SETSIZE &&
+         cpu_users[cpu].load(std::memory_order_relaxed) == 1;
+}
 
 BULWARK_REGISTER_PLATFORM(ptrace, NewPtracePlatform);
 

@@ -266,6 +266,36 @@ TEST_F(PtraceThreadsTest, ContextDestroyedWhileAnotherRuns) {
   DestroyContextOn(a, ca);
 }
 
+// OwnsCpu: true only while no other context is pinned to the context's CPU
+// and pinning uses more than one CPU.
+TEST_F(PtraceThreadsTest, OwnsCpuOnlyWhileNoOtherContextSharesTheCpu) {
+  Worker a, b, c;
+  std::unique_ptr<Context> ca, cb, cc;
+  NewContextOn(a, ca);
+  NewContextOn(b, cb);
+  int cpu_a = a.Run([] { return PinnedCpu(); });
+  int cpu_b = b.Run([] { return PinnedCpu(); });
+  if (cpu_a < 0 || cpu_a == cpu_b) {
+    // Not pinned (BULWARK_PTRACE_NOPIN) or one CPU: never.
+    EXPECT_FALSE(ca->OwnsCpu());
+    EXPECT_FALSE(cb->OwnsCpu());
+  } else {
+    // Round-robin: consecutive contexts get different CPUs.
+    EXPECT_TRUE(ca->OwnsCpu());
+    EXPECT_TRUE(cb->OwnsCpu());
+    NewContextOn(c, cc);
+    int cpu_c = c.Run([] { return PinnedCpu(); });
+    EXPECT_EQ(ca->OwnsCpu(), cpu_c != cpu_a);
+    EXPECT_EQ(cb->OwnsCpu(), cpu_c != cpu_b);
+    EXPECT_EQ(cc->OwnsCpu(), cpu_c != cpu_a && cpu_c != cpu_b);
+    DestroyContextOn(c, cc);
+    EXPECT_TRUE(ca->OwnsCpu());
+    EXPECT_TRUE(cb->OwnsCpu());
+  }
+  DestroyContextOn(a, ca);
+  DestroyContextOn(b, cb);
+}
+
 TEST_F(PtraceThreadsTest, ThreadExitWithoutContextParks) {
   {
     Worker w;

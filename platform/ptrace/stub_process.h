@@ -48,6 +48,11 @@ pid_t CurrentTid();
 // The CPU the calling sentry thread is pinned to, or -1 (not pinned, or
 // pinning disabled). Defined in ptrace_platform.cc.
 int PinnedCpu();
+// Contexts pinned to each CPU: AddCpuUser(cpu, ±1) as one is created and
+// destroyed; CpuExclusive(cpu): `cpu` has one and the sentry may use more
+// than one CPU. Thread-safe. Defined in ptrace_platform.cc.
+void AddCpuUser(int cpu, int delta);
+bool CpuExclusive(int cpu);
 
 struct StubThread {
   StubThread(pid_t tid, UniqueFd pidfd) : tid(tid), pidfd(std::move(pidfd)) {}

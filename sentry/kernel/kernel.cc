@@ -6,17 +6,12 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "sentry/kernel/rusage.h"
 #include "sentry/kernel/task.h"
 
 namespace bulwark::kernel {
 
 namespace {
-
-int64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 // pid_max of the sandbox's namespace (/proc/sys/kernel/pid_max default).
 constexpr pid_t kPidMax = 4194304;

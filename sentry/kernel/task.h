@@ -21,6 +21,7 @@
 #include "sentry/kernel/fs_context.h"
 #include "sentry/kernel/seccomp.h"
 #include "sentry/kernel/signals.h"
+#include "sentry/kernel/spin_wait.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/kernel/user_ptr.h"
 #include "sentry/mm/mm.h"
@@ -192,6 +193,11 @@ class Task {
   platform::FpState fp_;
   std::condition_variable cv_;
   bool woken_ = false;
+  // Bumped by Wake() and Kick(): what a Block() that spins polls.
+  std::atomic<uint32_t> wake_seq_{0};
+  // How long Block() spins before sleeping (kernel/spin_wait.h): the full
+  // budget after a short wait, halved after each long one.
+  int64_t block_spin_ns_ = kBlockSpinNs;
 };
 
 }  // namespace bulwark::kernel

@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "sentry/kernel/rusage.h"
 #include "sentry/kernel/signal_ops.h"
+#include "sentry/kernel/spin_wait.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/task_internal.h"
 #include "sentry/syscalls/linux/syscall.h"
@@ -49,7 +50,7 @@ void Task::Run() {
     }
     platform::Event ev = context->Switch(**as, regs_);
     int64_t app_end = MonotonicNs();
-    lock.lock();
+    LockSpinning(lock, context->OwnsCpu() ? kLockSpinNs : 0);
     in_app = false;
     if (app_end > app_start) utime_ns += static_cast<uint64_t>(app_end - app_start);
     cpu_mark_ns = app_end;

@@ -19,63 +19,6 @@ constexpr size_t kAutoBuf = 2 << 20;
 
 }  // namespace
 
-void ByteQueue::Push(vfs::IoVecs src, size_t n) {
-  bytes_ += n;
-  chunks_.push_back(GatherIov(src, n));
-}
-
-size_t ByteQueue::Pop(vfs::IoVecs dst, size_t skip, bool peek) {
-  size_t want = vfs::TotalLength(dst);
-  size_t copied = 0;
-  size_t vi = 0, voff = 0;  // position in dst
-  size_t ci = 0;
-  size_t coff = head_ + skip;
-  // Find the chunk holding byte `skip`.
-  while (ci < chunks_.size() && coff >= chunks_[ci].size()) {
-    coff -= chunks_[ci].size();
-    ++ci;
-  }
-  while (copied < want && ci < chunks_.size()) {
-    const std::vector<uint8_t>& c = chunks_[ci];
-    while (vi < dst.size() && voff == dst[vi].iov_len) {
-      ++vi;
-      voff = 0;
-    }
-    if (vi == dst.size()) break;
-    size_t n = std::min(c.size() - coff, dst[vi].iov_len - voff);
-    memcpy(static_cast<uint8_t*>(dst[vi].iov_base) + voff, c.data() + coff, n);
-    copied += n;
-    voff += n;
-    coff += n;
-    if (coff == c.size()) {
-      ++ci;
-      coff = 0;
-    }
-  }
-  if (!peek) {
-    // skip is 0 when not peeking.
-    size_t left = copied;
-    while (left > 0) {
-      size_t avail = chunks_.front().size() - head_;
-      if (left < avail) {
-        head_ += left;
-        break;
-      }
-      left -= avail;
-      chunks_.pop_front();
-      head_ = 0;
-    }
-    bytes_ -= copied;
-  }
-  return copied;
-}
-
-void ByteQueue::Clear() {
-  chunks_.clear();
-  head_ = 0;
-  bytes_ = 0;
-}
-
 TcpSocket::TcpSocket(int family, int flags, uint32_t uid, uint32_t gid)
     : InetSocket(family, SOCK_STREAM, IPPROTO_TCP, flags, uid, gid) {
   // tcp_wmem[1] and tcp_rmem[1].

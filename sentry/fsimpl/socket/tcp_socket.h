@@ -15,26 +15,10 @@
 #include <memory>
 #include <vector>
 
+#include "sentry/fsimpl/socket/byte_queue.h"
 #include "sentry/fsimpl/socket/inet_socket.h"
 
 namespace bulwark::fsimpl::socket {
-
-// The bytes queued in one direction of a connection.
-class ByteQueue {
- public:
-  size_t size() const { return bytes_; }
-  bool empty() const { return bytes_ == 0; }
-  void Push(vfs::IoVecs src, size_t n);
-  // Copies up to TotalLength(dst) bytes starting `skip` bytes in; removes
-  // them unless `peek`. Returns the bytes copied.
-  size_t Pop(vfs::IoVecs dst, size_t skip, bool peek);
-  void Clear();
-
- private:
-  std::deque<std::vector<uint8_t>> chunks_;
-  size_t head_ = 0;  // bytes of chunks_.front() already read
-  size_t bytes_ = 0;
-};
 
 class TcpSocket : public InetSocket {
  public:
