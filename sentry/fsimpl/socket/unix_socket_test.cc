@@ -3,6 +3,7 @@
 #include "sentry/fsimpl/socket/unix_socket.h"
 
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -264,7 +265,8 @@ TEST_F(UnixSocketTest, OptionsAndErrors) {
                               UserPtr<uint8_t>{kBuf}, 4),
                kENOPROTOOPT);
   EXPECT_ERRNO(sys_socket(t(), AF_INET, SOCK_RAW, 0), kEPERM);  // raw sockets are not offered
-  EXPECT_ERRNO(sys_socket(t(), AF_NETLINK, SOCK_RAW, 0), kEAFNOSUPPORT);
+  EXPECT_ERRNO(sys_socket(t(), AF_PACKET, SOCK_RAW, 0), kEAFNOSUPPORT);
+  EXPECT_ERRNO(sys_socket(t(), AF_NETLINK, SOCK_RAW, NETLINK_AUDIT), kEPROTONOSUPPORT);
   EXPECT_ERRNO(sys_socket(t(), AF_UNIX, SOCK_STREAM, 5), kEPROTONOSUPPORT);
   // (fd 0 is `a` here: an unbound socketpair end, EINVAL as on Linux.)
   EXPECT_ERRNO(sys_listen(t(), GuestFd{a}, 1), kEINVAL);

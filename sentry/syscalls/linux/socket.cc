@@ -1,6 +1,7 @@
 // socket(2), socketpair(2), bind(2), listen(2), accept(2), connect(2),
 // getsockname(2), getpeername(2), shutdown(2), getsockopt(2) and
-// setsockopt(2) for unix(7) sockets; internet sockets go to socket_inet.cc.
+// setsockopt(2) for unix(7) sockets; internet sockets go to socket_inet.cc,
+// netlink sockets to socket_netlink.cc.
 // sendmsg and friends are in socket_msg.cc.
 #include <fcntl.h>
 #include <linux/net.h>
@@ -135,8 +136,7 @@ SysResult<int> CheckCreate(int domain, int type, int protocol) {
   if (domain < 0 || domain >= AF_MAX) return Err(Errno::kEAFNOSUPPORT);
   if (type < 0 || type >= 11 /* SOCK_MAX */) return Err(Errno::kEINVAL);
   if (domain != AF_UNIX) {
-    // AF_NETLINK, AF_PACKET and the rest are deliberately absent from the
-    // sandbox.
+    // AF_PACKET and the rest are deliberately absent from the sandbox.
     LOG_DEBUG("socket(%d): address family not supported: EAFNOSUPPORT", domain);
     return Err(Errno::kEAFNOSUPPORT);
   }
@@ -181,6 +181,8 @@ SysResult<int> sys_socket(Task& t, int domain, int type, int protocol) {
   int flags = TRY(SplitType(type));
   if ((domain == AF_INET || domain == AF_INET6) && type >= 0 && type < 11 /* SOCK_MAX */)
     return sock::InetCreate(t, domain, type, protocol, flags);
+  if (domain == AF_NETLINK && type >= 0 && type < 11 /* SOCK_MAX */)
+    return sock::NetlinkCreate(t, type, protocol, flags);
   int utype = TRY(CheckCreate(domain, type, protocol));
   auto s = fsimpl::socket::UnixSocket::New(utype, StatusFlags(flags), t.creds());
   return t.fds().Install(std::move(s), flags & SOCK_CLOEXEC, FdLimit(t));
@@ -189,7 +191,8 @@ SysResult<int> sys_socket(Task& t, int domain, int type, int protocol) {
 SysResult<void> sys_socketpair(Task& t, int domain, int type, int protocol, UserPtr<int> sv) {
   int flags = TRY(SplitType(type));
   // inet has no socketpair (sock_no_socketpair()).
-  if (domain == AF_INET || domain == AF_INET6) return Err(Errno::kEOPNOTSUPP);
+  if (domain == AF_INET || domain == AF_INET6 || domain == AF_NETLINK)
+    return Err(Errno::kEOPNOTSUPP);
   int utype = TRY(CheckCreate(domain, type, protocol));
   auto [a, b] = fsimpl::socket::UnixSocket::NewPair(utype, StatusFlags(flags), t.creds(),
                                                     PeerCredsOf(t));
@@ -211,6 +214,7 @@ SysResult<void> sys_socketpair(Task& t, int domain, int type, int protocol, User
 
 SysResult<void> sys_bind(Task& t, GuestFd fd, UserPtr<uint8_t> addr, int addrlen) {
   if (auto in = sock::AsInet(t, fd.value)) return sock::InetBind(t, *in, addr, addrlen);
+  if (auto nl = sock::AsNetlink(t, fd.value)) return sock::NetlinkBind(t, *nl, addr, addrlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   std::vector<uint8_t> raw = TRY(sock::CopyInAddr(t, addr, addrlen));
   if (raw.size() == sizeof(sa_family_t)) {
@@ -225,6 +229,7 @@ SysResult<void> sys_bind(Task& t, GuestFd fd, UserPtr<uint8_t> addr, int addrlen
 
 SysResult<void> sys_listen(Task& t, GuestFd fd, int backlog) {
   if (auto in = sock::AsInet(t, fd.value)) return sock::InetListen(t, *in, backlog);
+  if (sock::AsNetlink(t, fd.value)) return Err(Errno::kEOPNOTSUPP);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   if (static_cast<unsigned>(backlog) > static_cast<unsigned>(fsimpl::socket::kSoMaxConn))
     backlog = fsimpl::socket::kSoMaxConn;
@@ -237,6 +242,7 @@ SysResult<int> sys_accept4(Task& t, GuestFd fd, UserPtr<uint8_t> addr, UserPtr<i
                            int flags) {
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err(Errno::kEINVAL);
   if (auto in = sock::AsInet(t, fd.value)) return sock::InetAccept(t, *in, addr, addrlen, flags);
+  if (sock::AsNetlink(t, fd.value)) return Err(Errno::kEOPNOTSUPP);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   TRY(CheckFdAvailable(t));
   std::optional<timespec> deadline = sock::DeadlineOf(s->rcvtimeo);
@@ -265,6 +271,7 @@ SysResult<int> sys_accept(Task& t, GuestFd fd, UserPtr<uint8_t> addr, UserPtr<in
 
 SysResult<void> sys_connect(Task& t, GuestFd fd, UserPtr<uint8_t> addr, int addrlen) {
   if (auto in = sock::AsInet(t, fd.value)) return sock::InetConnect(t, *in, addr, addrlen);
+  if (auto nl = sock::AsNetlink(t, fd.value)) return sock::NetlinkConnect(t, *nl, addr, addrlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   std::vector<uint8_t> raw = TRY(sock::CopyInAddr(t, addr, addrlen));
   if (s->type() == SOCK_DGRAM) {
@@ -293,6 +300,7 @@ SysResult<void> sys_connect(Task& t, GuestFd fd, UserPtr<uint8_t> addr, int addr
 SysResult<void> sys_getsockname(Task& t, GuestFd fd, UserPtr<uint8_t> addr,
                                 UserPtr<int> addrlen) {
   if (auto in = sock::AsInet(t, fd.value)) return sock::InetName(t, *in, false, addr, addrlen);
+  if (auto nl = sock::AsNetlink(t, fd.value)) return sock::NetlinkName(t, *nl, false, addr, addrlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   return sock::CopyOutAddr(t, s->address(), addr, addrlen);
 }
@@ -300,6 +308,7 @@ SysResult<void> sys_getsockname(Task& t, GuestFd fd, UserPtr<uint8_t> addr,
 SysResult<void> sys_getpeername(Task& t, GuestFd fd, UserPtr<uint8_t> addr,
                                 UserPtr<int> addrlen) {
   if (auto in = sock::AsInet(t, fd.value)) return sock::InetName(t, *in, true, addr, addrlen);
+  if (auto nl = sock::AsNetlink(t, fd.value)) return sock::NetlinkName(t, *nl, true, addr, addrlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   Address peer = TRY(s->PeerAddress());
   return sock::CopyOutAddr(t, peer, addr, addrlen);
@@ -307,6 +316,7 @@ SysResult<void> sys_getpeername(Task& t, GuestFd fd, UserPtr<uint8_t> addr,
 
 SysResult<void> sys_shutdown(Task& t, GuestFd fd, int how) {
   if (auto in = sock::AsInet(t, fd.value)) return in->Shutdown(how);
+  if (sock::AsNetlink(t, fd.value)) return Err(Errno::kEOPNOTSUPP);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   return s->Shutdown(how);
 }
@@ -330,6 +340,8 @@ SysResult<void> sys_setsockopt(Task& t, GuestFd fd, int level, int optname,
                                UserPtr<uint8_t> optval, int optlen) {
   if (auto in = sock::AsInet(t, fd.value))
     return sock::InetSetOpt(t, *in, level, optname, optval, optlen);
+  if (auto nl = sock::AsNetlink(t, fd.value))
+    return sock::NetlinkSetOpt(t, *nl, level, optname, optval, optlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   if (optlen < 0) return Err(Errno::kEINVAL);
   // unix(7) sockets have no protocol-level options.
@@ -376,6 +388,8 @@ SysResult<void> sys_getsockopt(Task& t, GuestFd fd, int level, int optname,
                                UserPtr<uint8_t> optval, UserPtr<int> optlen) {
   if (auto in = sock::AsInet(t, fd.value))
     return sock::InetGetOpt(t, *in, level, optname, optval, optlen);
+  if (auto nl = sock::AsNetlink(t, fd.value))
+    return sock::NetlinkGetOpt(t, *nl, level, optname, optval, optlen);
   std::shared_ptr<UnixSocket> s = TRY(GetSocket(t, fd.value));
   int len = TRY(t.CopyIn(optlen));
   if (len < 0) return Err(Errno::kEINVAL);

@@ -1,8 +1,10 @@
 // sendto(2), recvfrom(2), sendmsg(2), recvmsg(2), sendmmsg(2), recvmmsg(2)
-// on unix(7) sockets, with SCM_RIGHTS and SCM_CREDENTIALS (cmsg(3)), and on
-// internet sockets (socket_inet.cc; no control messages there).
+// on unix(7) sockets, with SCM_RIGHTS and SCM_CREDENTIALS (cmsg(3)), on
+// internet sockets (socket_inet.cc) and on netlink sockets
+// (socket_netlink.cc).
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <time.h>
 
@@ -344,6 +346,22 @@ SysResult<void> PutInetControl(ControlWriter& cw, const sock::InetSocket& s,
   return {};
 }
 
+// netlink_recvmsg()'s control messages: NETLINK_PKTINFO (the group the
+// datagram was sent to) and, with SO_PASSCRED, the sender's credentials
+// (zeros for the kernel).
+SysResult<void> PutNetlinkControl(ControlWriter& cw, const sock::NetlinkSocket& s,
+                                  const sock::NetlinkSocket::RecvResult& r) {
+  if (s.pktinfo) {
+    nl_pktinfo pi{r.from_group};
+    TRY(cw.Put(SOL_NETLINK, NETLINK_PKTINFO, &pi, sizeof(pi)));
+  }
+  if (s.passcred) {
+    ucred u{r.creds.pid, r.creds.uid, r.creds.gid};
+    TRY(cw.Put(SOL_SOCKET, SCM_CREDENTIALS, &u, sizeof(u)));
+  }
+  return {};
+}
+
 // The kernel's struct user_msghdr: msg_namelen is an int there.
 SysResult<msghdr> CopyInMsghdr(Task& t, UserPtr<msghdr> um) {
   msghdr m = TRY(t.CopyIn(um));
@@ -357,11 +375,13 @@ SysResult<msghdr> CopyInMsghdr(Task& t, UserPtr<msghdr> um) {
 struct AnySocket {
   std::shared_ptr<UnixSocket> un;
   std::shared_ptr<sock::InetSocket> inet;
+  std::shared_ptr<sock::NetlinkSocket> nl;
 };
 
 SysResult<AnySocket> GetAnySocket(Task& t, int fd) {
-  if (auto in = sock::AsInet(t, fd)) return AnySocket{nullptr, std::move(in)};
-  return AnySocket{TRY(GetSocket(t, fd)), nullptr};
+  if (auto in = sock::AsInet(t, fd)) return AnySocket{nullptr, std::move(in), nullptr};
+  if (auto nl = sock::AsNetlink(t, fd)) return AnySocket{nullptr, nullptr, std::move(nl)};
+  return AnySocket{TRY(GetSocket(t, fd)), nullptr, nullptr};
 }
 
 SysResult<size_t> SendMsg(Task& t, const AnySocket& s, UserPtr<msghdr> um, int flags) {
@@ -378,6 +398,8 @@ SysResult<size_t> SendMsg(Task& t, const AnySocket& s, UserPtr<msghdr> um, int f
   }
   SendExtras extras =
       TRY(ParseControl(t, reinterpret_cast<uint64_t>(m.msg_control), m.msg_controllen));
+  // Netlink: checked as __scm_send() does, then unused.
+  if (s.nl) return sock::NetlinkSend(t, *s.nl, iov, flags, raw);
   return DoSend(t, *s.un, iov, flags, raw, extras);
 }
 
@@ -398,9 +420,14 @@ SysResult<size_t> RecvMsg(Task& t, const AnySocket& s, UserPtr<msghdr> um, int f
   RecvState st;
   std::vector<uint8_t> from;
   InetSocket::RecvResult header;
+  sock::NetlinkSocket::RecvResult nlr;
   size_t n;
   if (s.inet) {
     n = TRY(sock::InetRecv(t, *s.inet, iov, flags, from, st.truncated, &header));
+  } else if (s.nl) {
+    n = TRY(sock::NetlinkRecv(t, *s.nl, iov, flags, nlr));
+    from = sock::NetlinkFromAddr(nlr);
+    st.truncated = nlr.truncated;
   } else {
     n = TRY(DoRecv(t, *s.un, iov, flags, st));
     from = FromAddr(st);
@@ -425,6 +452,7 @@ SysResult<size_t> RecvMsg(Task& t, const AnySocket& s, UserPtr<msghdr> um, int f
   }
   if (!st.rights.empty()) TRY(cw.PutRights(st.rights, flags & MSG_CMSG_CLOEXEC));
   if (s.inet) TRY(PutInetControl(cw, *s.inet, header));
+  if (s.nl) TRY(PutNetlinkControl(cw, *s.nl, nlr));
   if (cw.ctrunc) msg_flags |= MSG_CTRUNC;
   TRY(t.CopyOut(UserPtr<size_t>{um.addr + offsetof(msghdr, msg_controllen)}, cw.used()));
   TRY(t.CopyOut(UserPtr<int>{um.addr + offsetof(msghdr, msg_flags)}, msg_flags));
@@ -440,6 +468,7 @@ SysResult<size_t> sys_sendto(Task& t, GuestFd fd, UserPtr<uint8_t> buf, size_t l
   std::vector<uint8_t> raw;
   if (!addr.null()) raw = TRY(sock::CopyInAddr(t, addr, addrlen));
   if (any.inet) return sock::InetSend(t, *any.inet, iov, flags, raw);
+  if (any.nl) return sock::NetlinkSend(t, *any.nl, iov, flags, raw);
   UnixSocket* s = any.un.get();
   SendExtras extras;
   return DoSend(t, *s, iov, flags, raw, extras);
@@ -454,6 +483,10 @@ SysResult<size_t> sys_recvfrom(Task& t, GuestFd fd, UserPtr<uint8_t> buf, size_t
   size_t n;
   if (any.inet) {
     n = TRY(sock::InetRecv(t, *any.inet, iov, flags, from, st.truncated));
+  } else if (any.nl) {
+    sock::NetlinkSocket::RecvResult r;
+    n = TRY(sock::NetlinkRecv(t, *any.nl, iov, flags, r));
+    from = sock::NetlinkFromAddr(r);
   } else {
     n = TRY(DoRecv(t, *any.un, iov, flags, st));
     from = FromAddr(st);

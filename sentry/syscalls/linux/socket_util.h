@@ -1,6 +1,7 @@
 // Helpers shared by socket.cc and socket_msg.cc (unix(7) sockets), and the
-// internet-socket side of the socket syscalls (socket_inet.cc): each socket
-// syscall first asks AsInet() and hands an internet socket to the Inet*
+// internet- and netlink-socket sides of the socket syscalls
+// (socket_inet.cc, socket_netlink.cc): each socket syscall first asks
+// AsInet()/AsNetlink() and hands such a socket to the Inet*/Netlink*
 // function, else goes on with its unix path.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "sentry/fsimpl/socket/inet_socket.h"
+#include "sentry/fsimpl/socket/netlink_socket.h"
 #include "sentry/fsimpl/socket/unix_socket.h"
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/syscalls/linux/syscall.h"
@@ -92,5 +94,31 @@ SysResult<size_t> InetSend(Task& t, InetSocket& s, const std::vector<iovec>& iov
 SysResult<size_t> InetRecv(Task& t, InetSocket& s, const std::vector<iovec>& iov, int flags,
                            std::vector<uint8_t>& from, bool& truncated,
                            InetSocket::RecvResult* header = nullptr);
+
+// --- Netlink sockets (socket_netlink.cc) ---
+using fsimpl::socket::NetlinkSocket;
+// The netlink socket at `fd`; null for any other file or a bad fd.
+std::shared_ptr<NetlinkSocket> AsNetlink(Task& t, int fd);
+// socket(2) for AF_NETLINK; `type` without the flags.
+SysResult<int> NetlinkCreate(Task& t, int type, int protocol, int flags);
+SysResult<void> NetlinkBind(Task& t, NetlinkSocket& s, UserPtr<uint8_t> addr, int addrlen);
+SysResult<void> NetlinkConnect(Task& t, NetlinkSocket& s, UserPtr<uint8_t> addr, int addrlen);
+// getsockname (peer false) / getpeername (peer true).
+SysResult<void> NetlinkName(Task& t, NetlinkSocket& s, bool peer, UserPtr<uint8_t> addr,
+                            UserPtr<int> addrlen);
+SysResult<void> NetlinkSetOpt(Task& t, NetlinkSocket& s, int level, int name,
+                              UserPtr<uint8_t> optval, int optlen);
+SysResult<void> NetlinkGetOpt(Task& t, NetlinkSocket& s, int level, int name,
+                              UserPtr<uint8_t> optval, UserPtr<int> optlen);
+// sendmsg(2) of the iovecs to `raw_addr` (empty: the connected
+// destination, by default the kernel).
+SysResult<size_t> NetlinkSend(Task& t, NetlinkSocket& s, const std::vector<iovec>& iov,
+                              int flags, const std::vector<uint8_t>& raw_addr);
+// The blocking receive of one datagram; returns what the call returns
+// (with MSG_TRUNC the datagram's full length); the rest in `r`.
+SysResult<size_t> NetlinkRecv(Task& t, NetlinkSocket& s, const std::vector<iovec>& iov,
+                              int flags, NetlinkSocket::RecvResult& r);
+// The sender's sockaddr_nl of a received datagram.
+std::vector<uint8_t> NetlinkFromAddr(const NetlinkSocket::RecvResult& r);
 
 }  // namespace bulwark::syscalls::sock

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/reboot.h>
 #include <linux/rtnetlink.h>
@@ -23,8 +24,11 @@
 
 static int denied(int err) { return err == EPERM || err == EACCES || err == ENOSYS; }
 
-/* socket raw|packet|netlink: a socket that sees the host's network. For
- * netlink, also a route dump request that must be answered. */
+/* socket raw|packet|netlink: a socket that sees the host's network. A raw
+ * or packet socket is one by itself. A netlink socket may be the sandbox's
+ * own (bulwark answers NETLINK_ROUTE inside the sentry, describing only its
+ * loopback), so the netlink attack succeeds only if a link dump lists an
+ * interface other than `lo`: the host's interfaces. */
 static void attack_socket(int argc, char** argv) {
   if (argc != 2) return;
   int fd;
@@ -50,10 +54,40 @@ static void attack_socket(int argc, char** argv) {
     note_failure("send=%s", errname(errno));
     return;
   }
-  char buf[8192];
-  ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-  if (n > 0) succeed("netlink link dump: %zd bytes", n);
-  note_failure("recv=%s", n == 0 ? "eof" : errname(errno));
+  /* Every interface name of the dump, until NLMSG_DONE. */
+  char names[512] = "";
+  static char buf[65536];
+  for (;;) {
+    struct timeval tv = {2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      note_failure("recv=%s (names so far: %s)", n == 0 ? "eof" : errname(errno), names);
+      return;
+    }
+    int len = (int)n;
+    for (struct nlmsghdr* h = (struct nlmsghdr*)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_type == NLMSG_DONE) {
+        note_failure("the link dump lists only: %s", names);
+        return;
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        note_failure("link dump error %d", ((struct nlmsgerr*)NLMSG_DATA(h))->error);
+        return;
+      }
+      if (h->nlmsg_type != RTM_NEWLINK) continue;
+      int alen = (int)IFLA_PAYLOAD(h);
+      for (struct rtattr* a = IFLA_RTA(NLMSG_DATA(h)); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+        if (a->rta_type != IFLA_IFNAME) continue;
+        const char* name = RTA_DATA(a);
+        if (strcmp(name, "lo") != 0) succeed("netlink link dump lists host interface %s", name);
+        if (strlen(names) + strlen(name) + 2 < sizeof(names)) {
+          strcat(names, name);
+          strcat(names, " ");
+        }
+      }
+    }
+  }
 }
 
 /* module: init_module and finit_module with images that are not modules. */
