@@ -673,6 +673,27 @@ TEST(UnixSocket, RcvtimeoTimesOut) {
   char c;
   EXPECT_THAT(recv(p.a.get(), &c, 1, 0), SyscallFailsWithErrno(EAGAIN));
   EXPECT_GE(NowMs() - start, 90);
+  // read(2) goes through the socket's timeout too (sock_read_iter()).
+  start = NowMs();
+  EXPECT_THAT(read(p.a.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_GE(NowMs() - start, 90);
+}
+
+// SO_SNDTIMEO bounds write(2) on a full socket: EAGAIN when nothing was
+// written, the count when some was.
+TEST(UnixSocket, SndtimeoBoundsWrite) {
+  Pair p = SocketPair(SOCK_STREAM);
+  ASSERT_TRUE(p.a.valid());
+  struct timeval tv = {0, 100000};
+  ASSERT_THAT(setsockopt(p.a.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), SyscallSucceeds());
+  std::vector<char> chunk(65536, 'x');
+  ssize_t n;
+  size_t total = 0;
+  int64_t start = NowMs();
+  while ((n = write(p.a.get(), chunk.data(), chunk.size())) > 0) total += static_cast<size_t>(n);
+  EXPECT_EQ(errno, EAGAIN);
+  EXPECT_GT(total, 0u);
+  EXPECT_GE(NowMs() - start, 90);
 }
 
 TEST(UnixSocket, DgramWriteAfterPeerCloseIsECONNREFUSED) {

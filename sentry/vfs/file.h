@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/time.h>
 
 #include <memory>
 #include <string>
@@ -81,6 +82,10 @@ class FileDescription : public std::enable_shared_from_this<FileDescription> {
   virtual uint32_t Readiness(uint32_t mask) { return mask & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM); }
   // Where waiters for readiness changes queue; nullptr if always ready.
   virtual kernel::WaitQueue* Queue() { return nullptr; }
+  // A socket's SO_RCVTIMEO (`write` false) or SO_SNDTIMEO: how long
+  // read(2)/write(2) on it block (sock_read_iter()/sock_write_iter() go
+  // through the socket's own timeout); nullptr for other files.
+  virtual const timeval* IoTimeout(bool write) const { return nullptr; }
 
   // Name for /proc/<pid>/fd when path() is empty, e.g. "pipe:[12]".
   virtual std::string AnonName() const { return "anon_inode:[unknown]"; }

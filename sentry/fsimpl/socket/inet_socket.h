@@ -10,7 +10,7 @@
 // and the syscall layer waits on Queue() and retries.
 //
 // Deliberate differences from Linux: no TIME_WAIT (a closed connection's
-// port is free at once); no raw, packet or netlink sockets; a non-blocking
+// port is free at once); no raw or packet sockets; a non-blocking
 // connect completes before it returns EINPROGRESS.
 //
 // Guarded by the kernel lock.
@@ -191,6 +191,9 @@ class InetSocket : public vfs::FileDescription {
   SysResult<void> SetStat(const vfs::SetStatRequest& req) override;
   SysResult<void> Sync() override { return Err(Errno::kEINVAL); }
   kernel::WaitQueue* Queue() override { return &queue_; }
+  const timeval* IoTimeout(bool write) const override {
+    return write ? &opts.sndtimeo : &opts.rcvtimeo;
+  }
   std::string AnonName() const override;
   uint64_t ino() const { return stat_.ino; }
 

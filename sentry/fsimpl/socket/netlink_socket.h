@@ -130,6 +130,7 @@ class NetlinkSocket : public vfs::FileDescription {
   SysResult<void> Sync() override { return Err(Errno::kEINVAL); }
   uint32_t Readiness(uint32_t mask) override;
   kernel::WaitQueue* Queue() override { return &queue_; }
+  const timeval* IoTimeout(bool write) const override { return write ? &sndtimeo : &rcvtimeo; }
   std::string AnonName() const override;
 
   int TakeError() {

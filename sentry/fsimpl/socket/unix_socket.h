@@ -219,6 +219,7 @@ class UnixSocket : public vfs::FileDescription {
   SysResult<void> Sync() override { return Err(Errno::kEINVAL); }
   uint32_t Readiness(uint32_t mask) override;
   kernel::WaitQueue* Queue() override { return &queue_; }
+  const timeval* IoTimeout(bool write) const override { return write ? &sndtimeo : &rcvtimeo; }
   std::string AnonName() const override;
 
  private:

@@ -19,14 +19,17 @@ SysResult<std::vector<iovec>> ImportIovecs(Task& t, uint64_t uiov, size_t n) {
   return iov;
 }
 
-SysResult<void> WaitFileReady(Task& t, vfs::FileDescription& f, uint32_t events) {
+SysResult<void> WaitFileReady(Task& t, vfs::FileDescription& f, uint32_t events,
+                              const std::optional<timespec>& deadline) {
   kernel::WaitQueue* q = f.Queue();
   if (q == nullptr) return {};
   uint32_t mask = events | POLLHUP | POLLERR;
   q->Add(&t, mask);
   SysResult<void> r;
-  if (f.Readiness(mask) == 0) r = t.Block(nullptr);
+  if (f.Readiness(mask) == 0) r = t.Block(deadline ? &*deadline : nullptr);
   q->Remove(&t);
+  if (!r && r.error() == Errno::kETIMEDOUT) return Err(Errno::kEAGAIN);
+  if (!r && r.error() == Errno::kERESTARTSYS && deadline) return Err(Errno::kEINTR);
   return r;
 }
 

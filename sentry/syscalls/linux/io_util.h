@@ -22,7 +22,10 @@ inline constexpr size_t kUioMaxIov = 1024;         // UIO_MAXIOV
 SysResult<std::vector<iovec>> ImportIovecs(Task& t, uint64_t uiov, size_t n);
 
 // Waits until `f` may be ready for `events` (POLLHUP and POLLERR always
-// count). Returns at once for a file without a wait queue.
-SysResult<void> WaitFileReady(Task& t, vfs::FileDescription& f, uint32_t events);
+// count). Returns at once for a file without a wait queue. With a
+// `deadline` (CLOCK_MONOTONIC; a socket's timeout), EAGAIN when it passes
+// and EINTR instead of a restart for a signal, as sock_intr_errno().
+SysResult<void> WaitFileReady(Task& t, vfs::FileDescription& f, uint32_t events,
+                              const std::optional<timespec>& deadline = std::nullopt);
 
 }  // namespace bulwark::syscalls
