@@ -6,6 +6,10 @@
 # (RelWithDebInfo: ~5).
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]
+#   tests/fuzz/run.sh --build-only [-j N]
+#
+# --build-only builds every target and exits (scripts/test.sh runs it in
+# the background, niced, while other tests leave a core idle).
 #
 # New corpus entries go to tests/.work/fuzz/corpus/TARGET (the checkout's
 # corpus is only read); a crash leaves its input in
@@ -19,6 +23,12 @@
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
+build_only=0 jobs=2
+if [ "${1:-}" = --build-only ]; then
+  build_only=1
+  shift
+  [ "${1:-}" = -j ] && { jobs=$2; shift 2; }
+fi
 SECS=${1:-20}
 shift || true
 TARGETS=("$@")
@@ -47,12 +57,13 @@ log=$WORK/build.log
 if ! cmake -S "$REPO" -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_ASM_COMPILER="${CXX%++*}" \
   -DBULWARK_FUZZ=ON -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
   "${launcher[@]}" >"$log" 2>&1 ||
-  ! cmake --build "$BUILD" -j2 --target "${TARGETS[@]}" >>"$log" 2>&1; then
+  ! cmake --build "$BUILD" -j"$jobs" --target "${TARGETS[@]}" >>"$log" 2>&1; then
   echo "fuzz: build failed (log: $log):" >&2
   tail -n 30 "$log" >&2
   exit 1
 fi
 echo "# built ${TARGETS[*]} with $CXX in $((SECONDS - start))s"
+[ "$build_only" = 1 ] && exit 0
 
 passed=0 failed=0
 for t in "${TARGETS[@]}"; do
