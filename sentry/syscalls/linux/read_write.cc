@@ -5,6 +5,7 @@
 #include "sentry/kernel/wait_queue.h"
 #include "sentry/syscalls/linux/fs_util.h"
 #include "sentry/syscalls/linux/io_util.h"
+#include "sentry/syscalls/linux/socket_util.h"
 #include "sentry/syscalls/linux/sys_fallocate.h"
 #include "sentry/syscalls/linux/sys_read_write.h"
 #include "sentry/vfs/fsnotify.h"
@@ -71,14 +72,10 @@ SysResult<size_t> FileIo(Task& t, vfs::FileDescription& f, const std::vector<iov
   append = append || (write && (f.flags() & O_APPEND));
   size_t total = vfs::TotalLength(user_iov);
   size_t done = 0;
-  // A socket's SO_RCVTIMEO/SO_SNDTIMEO bounds the whole call.
+  // A socket's SO_RCVTIMEO/SO_SNDTIMEO bounds the call's waiting, from its
+  // first wait on.
   std::optional<timespec> deadline;
-  if (const timeval* tv = f.IoTimeout(write); tv && (tv->tv_sec || tv->tv_usec)) {
-    timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    int64_t ns = now.tv_nsec + tv->tv_usec * 1000;
-    deadline = timespec{now.tv_sec + tv->tv_sec + ns / 1000000000, ns % 1000000000};
-  }
+  bool waited = false;
   for (;;) {
     // Translated afresh after every wait: the address space may have
     // changed while the kernel lock was released.
@@ -112,6 +109,10 @@ SysResult<size_t> FileIo(Task& t, vfs::FileDescription& f, const std::vector<iov
     }
     if (r.error() != Errno::kEAGAIN || nonblock || f.Queue() == nullptr)
       return done > 0 ? SysResult<size_t>(done) : Err(r.error());
+    if (!waited) {
+      waited = true;
+      if (const timeval* tv = f.IoTimeout(write)) deadline = sock::DeadlineOf(*tv);
+    }
     auto w = WaitFileReady(t, f, write ? (POLLOUT | POLLWRNORM) : (POLLIN | POLLRDNORM), deadline);
     if (!w) return done > 0 ? SysResult<size_t>(done) : Err(w.error());
   }
