@@ -371,17 +371,24 @@ SysResult<msghdr> CopyInMsghdr(Task& t, UserPtr<msghdr> um) {
   return m;
 }
 
-// A socket of either family.
+// A socket of any family: exactly one member is set.
 struct AnySocket {
   std::shared_ptr<UnixSocket> un;
   std::shared_ptr<sock::InetSocket> inet;
   std::shared_ptr<sock::NetlinkSocket> nl;
 };
 
+// One fd-table lookup for every send and receive call (EBADF, or ENOTSOCK
+// for another file, as GetSocket).
 SysResult<AnySocket> GetAnySocket(Task& t, int fd) {
-  if (auto in = sock::AsInet(t, fd)) return AnySocket{nullptr, std::move(in), nullptr};
-  if (auto nl = sock::AsNetlink(t, fd)) return AnySocket{nullptr, nullptr, std::move(nl)};
-  return AnySocket{TRY(GetSocket(t, fd)), nullptr, nullptr};
+  std::shared_ptr<vfs::FileDescription> f = TRY(GetFile(t, fd));
+  if (auto in = std::dynamic_pointer_cast<sock::InetSocket>(f))
+    return AnySocket{nullptr, std::move(in), nullptr};
+  if (auto nl = std::dynamic_pointer_cast<sock::NetlinkSocket>(f))
+    return AnySocket{nullptr, nullptr, std::move(nl)};
+  if (auto un = std::dynamic_pointer_cast<UnixSocket>(f))
+    return AnySocket{std::move(un), nullptr, nullptr};
+  return Err(Errno::kENOTSOCK);
 }
 
 SysResult<size_t> SendMsg(Task& t, const AnySocket& s, UserPtr<msghdr> um, int flags) {
