@@ -392,6 +392,16 @@ TEST(UnixSocket, SendmsgControlLengthLimits) {
   EXPECT_THAT(sendmsg(p.a.get(), &msg, 0), SyscallSucceedsWithValue(1));
 }
 
+TEST(UnixSocket, SendAndRecvOnANonSocket) {
+  int p[2];
+  ASSERT_THAT(pipe(p), SyscallSucceeds());
+  FileDescriptor r(p[0]), w(p[1]);
+  char c = 'x';
+  EXPECT_THAT(send(w.get(), &c, 1, 0), SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(recv(r.get(), &c, 1, MSG_DONTWAIT), SyscallFailsWithErrno(ENOTSOCK));
+  EXPECT_THAT(send(9999, &c, 1, 0), SyscallFailsWithErrno(EBADF));
+}
+
 TEST(UnixSocket, ScmCredentialsWithPasscred) {
   Pair p = SocketPair(SOCK_DGRAM);
   ASSERT_TRUE(p.a.valid());
